@@ -1,0 +1,60 @@
+//! `poolctl-provider`: the one contract every cloud provider implements and the only
+//! thing the `poolctl` binary knows about clouds: the normalized pool model, the
+//! [`Provider`] trait, capability tables and the provider error type.
+//!
+//! It holds no HTTP code and no cloud wire types: those live in each provider crate.
+
+mod capability;
+mod error;
+mod model;
+
+pub use capability::{Capability, CapabilityTable, Field};
+pub use error::{ProviderError, ProviderResult};
+pub use model::{
+    ClusterInfo, ClusterTarget, Effect, Gpu, LivePool, ParseTaintError, PoolSpec, PoolUpdate,
+    Scaling, Taint,
+};
+
+use async_trait::async_trait;
+
+/// Receives the cloud's own status text while an operation runs (for the progress display).
+pub trait Progress: Send + Sync {
+    fn status(&self, message: &str);
+}
+
+/// A [`Progress`] that drops every message, for callers that do not display progress.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn status(&self, _message: &str) {}
+}
+
+/// One cloud's node-pool API, bound to one cluster.
+///
+/// Every mutating call returns only once the cloud reports the operation finished,
+/// and retries the cloud's "busy" and throttling answers itself.
+#[async_trait]
+pub trait Provider: Send + Sync {
+    /// Short provider name as written in blueprints (`gke`, `aks`, `eks`).
+    fn kind(&self) -> &'static str;
+
+    /// Which fields this cloud changes in place, and which force a replacement.
+    fn capabilities(&self) -> &'static CapabilityTable;
+
+    /// Facts about the cluster that planning needs (its zones).
+    async fn cluster(&self) -> ProviderResult<ClusterInfo>;
+
+    /// Every node pool of the cluster, normalized.
+    async fn list_pools(&self) -> ProviderResult<Vec<LivePool>>;
+
+    async fn create_pool(&self, spec: &PoolSpec, progress: &dyn Progress) -> ProviderResult<()>;
+
+    async fn update_pool(
+        &self,
+        name: &str,
+        update: &PoolUpdate,
+        progress: &dyn Progress,
+    ) -> ProviderResult<()>;
+
+    async fn delete_pool(&self, name: &str, progress: &dyn Progress) -> ProviderResult<()>;
+}

@@ -1,0 +1,224 @@
+//! The normalized node-pool model: what a pool is, independent of any cloud's wire format.
+//! Desired pools (from a blueprint) and live pools (from a cloud) meet here to be diffed.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+/// Which cluster a provider talks to, as named in the blueprint's `[cluster]` table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterTarget {
+    pub provider: String,
+    pub name: String,
+    /// GKE project, AKS subscription.
+    pub project: Option<String>,
+    /// GKE region or zone, AKS resource group's region, EKS region.
+    pub location: Option<String>,
+    /// Base URL override (private endpoint, sovereign cloud, emulator).
+    pub endpoint: Option<String>,
+}
+
+/// Facts about the live cluster that planning needs.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ClusterInfo {
+    /// Zones a pool lands in when the blueprint names none.
+    pub zones: Vec<String>,
+}
+
+/// How a pool is sized. Counts are totals for the whole pool, never per zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum Scaling {
+    /// Static size: min = max = nodes.
+    Fixed { nodes: u32 },
+    /// Autoscaled between bounds; the live node count belongs to the autoscaler.
+    Autoscale { min: u32, max: u32 },
+}
+
+impl fmt::Display for Scaling {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scaling::Fixed { nodes } => write!(f, "size {nodes}"),
+            Scaling::Autoscale { min, max } => write!(f, "autoscale {min}..{max}"),
+        }
+    }
+}
+
+/// A Kubernetes taint effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Effect {
+    NoSchedule,
+    PreferNoSchedule,
+    NoExecute,
+}
+
+impl Effect {
+    pub const ALL: [Effect; 3] = [Effect::NoSchedule, Effect::PreferNoSchedule, Effect::NoExecute];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::NoSchedule => "NoSchedule",
+            Effect::PreferNoSchedule => "PreferNoSchedule",
+            Effect::NoExecute => "NoExecute",
+        }
+    }
+}
+
+impl fmt::Display for Effect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A node taint `key=value:Effect`; the value may be empty (`key:Effect`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Taint {
+    pub key: String,
+    pub value: String,
+    pub effect: Effect,
+}
+
+impl Taint {
+    pub fn new(key: impl Into<String>, value: impl Into<String>, effect: Effect) -> Self {
+        Taint {
+            key: key.into(),
+            value: value.into(),
+            effect,
+        }
+    }
+}
+
+impl fmt::Display for Taint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.value.is_empty() {
+            write!(f, "{}:{}", self.key, self.effect)
+        } else {
+            write!(f, "{}={}:{}", self.key, self.value, self.effect)
+        }
+    }
+}
+
+/// Why a taint string did not parse; the syntax of key and value is checked elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseTaintError {
+    #[error("a taint is written `key=value:Effect`, but `{0}` has no `:Effect` part")]
+    MissingEffect(String),
+    #[error("unknown taint effect `{0}`: use NoSchedule, PreferNoSchedule or NoExecute")]
+    UnknownEffect(String),
+    #[error("a taint needs a key before `=` or `:`")]
+    EmptyKey,
+}
+
+impl FromStr for Taint {
+    type Err = ParseTaintError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (key_value, effect) = s
+            .rsplit_once(':')
+            .ok_or_else(|| ParseTaintError::MissingEffect(s.to_string()))?;
+        let effect = Effect::ALL
+            .into_iter()
+            .find(|e| e.as_str() == effect)
+            .ok_or_else(|| ParseTaintError::UnknownEffect(effect.to_string()))?;
+        let (key, value) = key_value.split_once('=').unwrap_or((key_value, ""));
+        if key.is_empty() {
+            return Err(ParseTaintError::EmptyKey);
+        }
+        Ok(Taint::new(key, value, effect))
+    }
+}
+
+/// GPUs attached to every node of a pool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gpu {
+    /// Accelerator type as the cloud names it (`nvidia-l4`).
+    pub kind: String,
+    pub count: u32,
+}
+
+/// A node pool as poolctl reasons about it. Collections are kept sorted so that two
+/// specs compare equal exactly when they mean the same pool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolSpec {
+    /// The cloud's pool name.
+    pub name: String,
+    pub machine_type: String,
+    pub scaling: Scaling,
+    pub labels: BTreeMap<String, String>,
+    /// Sorted, without duplicates.
+    pub taints: Vec<Taint>,
+    pub spot: bool,
+    pub gpu: Option<Gpu>,
+    /// `None`: the cloud's default.
+    pub disk_gb: Option<u32>,
+    /// Sorted; empty means the cluster's zones.
+    pub zones: Vec<String>,
+    /// Cloud resource tags (GKE resource labels, AKS tags, EKS tags); carry ownership.
+    pub tags: BTreeMap<String, String>,
+}
+
+impl PoolSpec {
+    /// Sorts and deduplicates taints and zones so that equality means sameness.
+    pub fn normalize(&mut self) {
+        self.taints.sort();
+        self.taints.dedup();
+        self.zones.sort();
+        self.zones.dedup();
+    }
+}
+
+/// A pool as the cloud reports it now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LivePool {
+    pub spec: PoolSpec,
+    /// The cloud's own status word (`RUNNING`, `PROVISIONING`, ...).
+    pub status: String,
+    /// Kubernetes version of the nodes, when the cloud reports one.
+    pub version: Option<String>,
+}
+
+/// One in-place change, as the plan asks a provider to make it. Each variant replaces
+/// the whole value of its field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "field", content = "value", rename_all = "snake_case")]
+pub enum PoolUpdate {
+    MachineType(String),
+    DiskGb(u32),
+    Labels(BTreeMap<String, String>),
+    Taints(Vec<Taint>),
+    Scaling(Scaling),
+    Zones(Vec<String>),
+    Tags(BTreeMap<String, String>),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn taints_round_trip_through_their_string_form() {
+        for text in ["high-memory=true:NoExecute", "dedicated:NoSchedule", "a=:PreferNoSchedule"] {
+            let taint: Taint = text.parse().expect("valid taint");
+            let again: Taint = taint.to_string().parse().expect("valid taint");
+            assert_eq!(taint, again);
+        }
+        assert_eq!(
+            "gpu=yes:NoExecute".parse::<Taint>(),
+            Ok(Taint::new("gpu", "yes", Effect::NoExecute))
+        );
+    }
+
+    #[test]
+    fn bad_taints_say_what_is_wrong() {
+        assert_eq!(
+            "k=v".parse::<Taint>(),
+            Err(ParseTaintError::MissingEffect("k=v".into()))
+        );
+        assert_eq!(
+            "k=v:NoScheduled".parse::<Taint>(),
+            Err(ParseTaintError::UnknownEffect("NoScheduled".into()))
+        );
+        assert_eq!("=v:NoSchedule".parse::<Taint>(), Err(ParseTaintError::EmptyKey));
+    }
+}
