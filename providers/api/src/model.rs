@@ -189,6 +189,7 @@ pub enum PoolUpdate {
     Taints(Vec<Taint>),
     Scaling(Scaling),
     Zones(Vec<String>),
+    Gpu(Option<Gpu>),
     Tags(BTreeMap<String, String>),
 }
 

@@ -1,1 +1,429 @@
-//! placeholder
+//! `poolctl-gke`: the GKE provider. Talks to container.googleapis.com v1 (or an endpoint
+//! override such as the emulator), waits for long-running operations, retries busy answers.
+//!
+//! The one public constructor is [`GkeProvider::new`]; everything else is the
+//! [`poolctl_provider::Provider`] trait.
+
+mod capabilities;
+mod client;
+mod convert;
+mod wire;
+
+pub use client::RetryPolicy;
+
+use async_trait::async_trait;
+use client::Client;
+use poolctl_provider::{
+    CapabilityTable, ClusterInfo, ClusterTarget, LivePool, PoolSpec, PoolUpdate, Progress,
+    Provider, ProviderError, ProviderResult, Scaling,
+};
+use reqwest::Method;
+use std::time::{Duration, Instant};
+use wire::{
+    Cluster, CreateNodePoolRequest, ListNodePoolsResponse, NodeLabels, NodePool, NodeTaints,
+    Operation, SetNodePoolAutoscalingRequest, SetNodePoolSizeRequest, UpdateNodePoolRequest,
+};
+
+const DEFAULT_ENDPOINT: &str = "https://container.googleapis.com";
+const DEFAULT_COMPUTE_ENDPOINT: &str = "https://compute.googleapis.com";
+
+/// Tuning that tests and the embedded emulator change; real runs keep the defaults.
+#[derive(Debug, Clone, Copy)]
+pub struct GkeOptions {
+    pub retry: RetryPolicy,
+    /// First and longest pause between two polls of a running operation.
+    pub poll_first: Duration,
+    pub poll_max: Duration,
+    /// An operation still running after this long is reported as failed to finish.
+    pub operation_timeout: Duration,
+}
+
+impl GkeOptions {
+    /// Real GKE operations take minutes: poll gently. An emulator answers in
+    /// milliseconds, so polling it fast keeps the quickstart and the tests quick.
+    pub fn for_endpoint(loopback: bool) -> Self {
+        let (poll_first, poll_max) = if loopback {
+            (Duration::from_millis(50), Duration::from_millis(500))
+        } else {
+            (Duration::from_secs(2), Duration::from_secs(15))
+        };
+        GkeOptions {
+            retry: RetryPolicy::default(),
+            poll_first,
+            poll_max,
+            operation_timeout: Duration::from_secs(60 * 60),
+        }
+    }
+}
+
+pub struct GkeProvider {
+    client: Client,
+    /// `{endpoint}/v1/projects/{p}/locations/{l}`
+    location_url: String,
+    /// `{location_url}/clusters/{c}`
+    cluster_url: String,
+    compute_endpoint: String,
+    options: GkeOptions,
+}
+
+impl GkeProvider {
+    pub fn new(target: &ClusterTarget) -> ProviderResult<Self> {
+        let endpoint = target
+            .endpoint
+            .clone()
+            .unwrap_or_else(|| DEFAULT_ENDPOINT.to_string());
+        let loopback = client::is_loopback(&endpoint);
+        Self::with_options(target, GkeOptions::for_endpoint(loopback))
+    }
+
+    pub fn with_options(target: &ClusterTarget, options: GkeOptions) -> ProviderResult<Self> {
+        let project = target.project.as_deref().ok_or_else(|| {
+            ProviderError::Config("a GKE cluster needs `project` in [cluster]".into())
+        })?;
+        let location = target.location.as_deref().ok_or_else(|| {
+            ProviderError::Config("a GKE cluster needs `location` in [cluster]".into())
+        })?;
+        let (endpoint, compute_endpoint) = match &target.endpoint {
+            Some(e) => {
+                let e = e.trim_end_matches('/').to_string();
+                (e.clone(), e)
+            }
+            None => (DEFAULT_ENDPOINT.into(), DEFAULT_COMPUTE_ENDPOINT.into()),
+        };
+        let loopback = client::is_loopback(&endpoint);
+        let location_url = format!("{endpoint}/v1/projects/{project}/locations/{location}");
+        let cluster_url = format!("{location_url}/clusters/{}", target.name);
+        Ok(GkeProvider {
+            client: Client::new(loopback, options.retry)?,
+            location_url,
+            cluster_url,
+            compute_endpoint,
+            options,
+        })
+    }
+
+    fn pool_url(&self, name: &str) -> String {
+        format!("{}/nodePools/{name}", self.cluster_url)
+    }
+
+    async fn get_pool(&self, name: &str, progress: &dyn Progress) -> ProviderResult<NodePool> {
+        self.client
+            .call(
+                &format!("get node pool {name}"),
+                Method::GET,
+                &self.pool_url(name),
+                None::<&()>,
+                progress,
+            )
+            .await
+    }
+
+    /// Sums the target sizes of a static pool's instance groups. GKE's NodePool has no
+    /// live node count, and `initialNodeCount` never moves after creation.
+    async fn static_node_count(&self, pool: &NodePool) -> ProviderResult<Option<u32>> {
+        if pool.instance_group_urls.is_empty() {
+            return Ok(None);
+        }
+        let mut total = 0;
+        for url in &pool.instance_group_urls {
+            let Some(at) = url.find("/compute/v1/") else {
+                return Ok(None);
+            };
+            let url = format!("{}{}", self.compute_endpoint, &url[at..]);
+            let group: wire::InstanceGroupManager = self
+                .client
+                .call(
+                    &format!("read instance group of node pool {}", pool.name),
+                    Method::GET,
+                    &url,
+                    None::<&()>,
+                    &poolctl_provider::NoProgress,
+                )
+                .await?;
+            total += group.target_size;
+        }
+        Ok(Some(total))
+    }
+
+    /// Polls a long-running operation until it is DONE, then reports its error, if any:
+    /// DONE also covers failed and cancelled operations.
+    async fn wait(
+        &self,
+        call: &str,
+        mut operation: Operation,
+        progress: &dyn Progress,
+    ) -> ProviderResult<()> {
+        let started = Instant::now();
+        let mut delay = self.options.poll_first;
+        let id = operation
+            .name
+            .rsplit('/')
+            .next()
+            .unwrap_or(&operation.name)
+            .to_string();
+        loop {
+            let detail = operation
+                .status_message
+                .as_deref()
+                .or(operation.detail.as_deref())
+                .filter(|d| !d.is_empty())
+                .map(|d| format!(": {d}"))
+                .unwrap_or_default();
+            let kind = operation.operation_type.as_deref().unwrap_or("operation");
+            progress.status(&format!("{} {kind} {id}{detail}", operation.status));
+            if operation.status == "DONE" {
+                return match operation.error {
+                    Some(error) if error.code != 0 || !error.message.is_empty() => {
+                        Err(ProviderError::OperationFailed {
+                            call: call.to_string(),
+                            operation: id,
+                            message: error.message,
+                        })
+                    }
+                    _ => Ok(()),
+                };
+            }
+            if started.elapsed() > self.options.operation_timeout {
+                return Err(ProviderError::OperationFailed {
+                    call: call.to_string(),
+                    operation: id,
+                    message: format!(
+                        "still {} after {} minutes; it may yet finish, check it before retrying",
+                        operation.status,
+                        started.elapsed().as_secs() / 60
+                    ),
+                });
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(self.options.poll_max);
+            operation = self
+                .client
+                .call(
+                    call,
+                    Method::GET,
+                    &format!("{}/operations/{id}", self.location_url),
+                    None::<&()>,
+                    progress,
+                )
+                .await?;
+        }
+    }
+
+    async fn mutate<B: serde::Serialize>(
+        &self,
+        call: &str,
+        method: Method,
+        url: &str,
+        body: Option<&B>,
+        progress: &dyn Progress,
+    ) -> ProviderResult<()> {
+        let operation: Operation = self.client.call(call, method, url, body, progress).await?;
+        self.wait(call, operation, progress).await
+    }
+
+    async fn put(
+        &self,
+        name: &str,
+        what: &str,
+        body: UpdateNodePoolRequest,
+        progress: &dyn Progress,
+    ) -> ProviderResult<()> {
+        self.mutate(
+            &format!("update {what} of node pool {name}"),
+            Method::PUT,
+            &self.pool_url(name),
+            Some(&body),
+            progress,
+        )
+        .await
+    }
+
+    async fn set_scaling(
+        &self,
+        name: &str,
+        scaling: Scaling,
+        progress: &dyn Progress,
+    ) -> ProviderResult<()> {
+        let url = self.pool_url(name);
+        match scaling {
+            Scaling::Autoscale { min, max } => {
+                let body = SetNodePoolAutoscalingRequest {
+                    autoscaling: convert::autoscaling_to_wire(min, max),
+                };
+                self.mutate(
+                    &format!("set autoscaling of node pool {name}"),
+                    Method::POST,
+                    &format!("{url}:setAutoscaling"),
+                    Some(&body),
+                    progress,
+                )
+                .await
+            }
+            Scaling::Fixed { nodes } => {
+                let live = self.get_pool(name, progress).await?;
+                if live.autoscaling.as_ref().is_some_and(|a| a.enabled) {
+                    let body = SetNodePoolAutoscalingRequest {
+                        autoscaling: wire::NodePoolAutoscaling::default(),
+                    };
+                    self.mutate(
+                        &format!("turn off autoscaling of node pool {name}"),
+                        Method::POST,
+                        &format!("{url}:setAutoscaling"),
+                        Some(&body),
+                        progress,
+                    )
+                    .await?;
+                }
+                let zones = if live.locations.is_empty() {
+                    self.cluster().await?.zones.len()
+                } else {
+                    live.locations.len()
+                };
+                let body = SetNodePoolSizeRequest {
+                    node_count: convert::per_zone(nodes, zones, name)?,
+                };
+                self.mutate(
+                    &format!("resize node pool {name}"),
+                    Method::POST,
+                    &format!("{url}:setSize"),
+                    Some(&body),
+                    progress,
+                )
+                .await
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Provider for GkeProvider {
+    fn kind(&self) -> &'static str {
+        "gke"
+    }
+
+    fn capabilities(&self) -> &'static CapabilityTable {
+        &capabilities::GKE
+    }
+
+    async fn cluster(&self) -> ProviderResult<ClusterInfo> {
+        let cluster: Cluster = self
+            .client
+            .call(
+                "get cluster",
+                Method::GET,
+                &self.cluster_url,
+                None::<&()>,
+                &poolctl_provider::NoProgress,
+            )
+            .await?;
+        let mut zones = cluster.locations;
+        zones.sort();
+        Ok(ClusterInfo { zones })
+    }
+
+    async fn list_pools(&self) -> ProviderResult<Vec<LivePool>> {
+        let list: ListNodePoolsResponse = self
+            .client
+            .call(
+                "list node pools",
+                Method::GET,
+                &format!("{}/nodePools", self.cluster_url),
+                None::<&()>,
+                &poolctl_provider::NoProgress,
+            )
+            .await?;
+        let mut pools = Vec::with_capacity(list.node_pools.len());
+        for pool in &list.node_pools {
+            let autoscaled = pool.autoscaling.as_ref().is_some_and(|a| a.enabled);
+            let static_nodes = if autoscaled {
+                None
+            } else {
+                self.static_node_count(pool).await?
+            };
+            pools.push(LivePool {
+                spec: convert::pool_from_wire(pool, static_nodes),
+                status: pool.status.clone().unwrap_or_default(),
+                version: pool.version.clone(),
+            });
+        }
+        pools.sort_by(|a, b| a.spec.name.cmp(&b.spec.name));
+        Ok(pools)
+    }
+
+    async fn create_pool(&self, spec: &PoolSpec, progress: &dyn Progress) -> ProviderResult<()> {
+        let zones = if spec.zones.is_empty() {
+            self.cluster().await?.zones
+        } else {
+            spec.zones.clone()
+        };
+        let body = CreateNodePoolRequest {
+            node_pool: convert::pool_to_wire(spec, &zones)?,
+        };
+        self.mutate(
+            &format!("create node pool {}", spec.name),
+            Method::POST,
+            &format!("{}/nodePools", self.cluster_url),
+            Some(&body),
+            progress,
+        )
+        .await
+    }
+
+    async fn update_pool(
+        &self,
+        name: &str,
+        update: &PoolUpdate,
+        progress: &dyn Progress,
+    ) -> ProviderResult<()> {
+        let mut body = UpdateNodePoolRequest::default();
+        let what = match update {
+            PoolUpdate::Scaling(scaling) => return self.set_scaling(name, *scaling, progress).await,
+            PoolUpdate::MachineType(m) => {
+                body.machine_type = Some(m.clone());
+                "machine type"
+            }
+            PoolUpdate::DiskGb(d) => {
+                body.disk_size_gb = Some(i64::from(*d));
+                "disk size"
+            }
+            PoolUpdate::Labels(labels) => {
+                body.labels = Some(NodeLabels {
+                    labels: labels.clone(),
+                });
+                "labels"
+            }
+            PoolUpdate::Taints(taints) => {
+                body.taints = Some(NodeTaints {
+                    taints: convert::taints_to_wire(taints),
+                });
+                "taints"
+            }
+            PoolUpdate::Tags(tags) => {
+                body.resource_labels = Some(NodeLabels {
+                    labels: tags.clone(),
+                });
+                "resource labels"
+            }
+            PoolUpdate::Zones(zones) => {
+                body.locations = Some(zones.clone());
+                "zones"
+            }
+            PoolUpdate::Gpu(gpu) => {
+                body.accelerators = Some(convert::accelerators_to_wire(gpu));
+                "accelerators"
+            }
+        };
+        self.put(name, what, body, progress).await
+    }
+
+    async fn delete_pool(&self, name: &str, progress: &dyn Progress) -> ProviderResult<()> {
+        self.mutate(
+            &format!("delete node pool {name}"),
+            Method::DELETE,
+            &self.pool_url(name),
+            None::<&()>,
+            progress,
+        )
+        .await
+    }
+}

@@ -1,0 +1,319 @@
+//! HTTP to Google: bearer tokens (none for a loopback emulator), Google's error envelope,
+//! and retries with backoff for the answers that mean "busy" or "slow down".
+
+use crate::wire::ErrorEnvelope;
+use backon::{BackoffBuilder, ExponentialBuilder};
+use google_cloud_auth::credentials::AccessTokenCredentials;
+use poolctl_provider::{Progress, ProviderError, ProviderResult};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::time::{Duration, Instant};
+use tokio::sync::OnceCell;
+
+const SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";
+
+/// How long poolctl keeps retrying a busy or throttled call before it reports failure.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub first_delay: Duration,
+    pub max_delay: Duration,
+    pub budget: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            first_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(30),
+            budget: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+enum Auth {
+    /// A loopback endpoint is an emulator or a local proxy: no Google credentials.
+    None,
+    Google(OnceCell<AccessTokenCredentials>),
+}
+
+pub struct Client {
+    http: reqwest::Client,
+    auth: Auth,
+    retry: RetryPolicy,
+}
+
+/// One attempt's outcome, before the retry loop decides.
+enum Attempt {
+    Done(Vec<u8>),
+    Retry {
+        reason: String,
+        retry_after: Option<Duration>,
+    },
+    Fail(ProviderError),
+}
+
+impl Client {
+    pub fn new(loopback: bool, retry: RetryPolicy) -> ProviderResult<Self> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("poolctl/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(120))
+            .build()
+            .map_err(|e| ProviderError::Config(format!("cannot build HTTP client: {e}")))?;
+        let auth = if loopback {
+            Auth::None
+        } else {
+            Auth::Google(OnceCell::new())
+        };
+        Ok(Client { http, auth, retry })
+    }
+
+    async fn token(&self) -> ProviderResult<Option<String>> {
+        let Auth::Google(cell) = &self.auth else {
+            return Ok(None);
+        };
+        let credentials = cell
+            .get_or_try_init(|| async {
+                google_cloud_auth::credentials::Builder::default()
+                    .with_scopes([SCOPE])
+                    .build_access_token_credentials()
+                    .map_err(|e| {
+                        ProviderError::Auth(format!(
+                            "no Google application default credentials ({e}); run \
+                             `gcloud auth application-default login` or set \
+                             GOOGLE_APPLICATION_CREDENTIALS"
+                        ))
+                    })
+            })
+            .await?;
+        let token = credentials
+            .access_token()
+            .await
+            .map_err(|e| ProviderError::Auth(format!("cannot get a Google access token: {e}")))?;
+        Ok(Some(token.token))
+    }
+
+    /// Sends one request, retrying busy and throttled answers within the retry budget,
+    /// and decodes the JSON answer.
+    pub async fn call<B: Serialize, T: DeserializeOwned>(
+        &self,
+        call: &str,
+        method: Method,
+        url: &str,
+        body: Option<&B>,
+        progress: &dyn Progress,
+    ) -> ProviderResult<T> {
+        let bytes = self.call_raw(call, method, url, body, progress).await?;
+        let bytes = if bytes.is_empty() { b"{}".to_vec() } else { bytes };
+        serde_json::from_slice(&bytes).map_err(|e| ProviderError::Protocol {
+            call: call.to_string(),
+            message: format!("unexpected JSON: {e}"),
+        })
+    }
+
+    async fn call_raw<B: Serialize>(
+        &self,
+        call: &str,
+        method: Method,
+        url: &str,
+        body: Option<&B>,
+        progress: &dyn Progress,
+    ) -> ProviderResult<Vec<u8>> {
+        let started = Instant::now();
+        let mut delays = ExponentialBuilder::default()
+            .with_min_delay(self.retry.first_delay)
+            .with_max_delay(self.retry.max_delay)
+            .with_jitter()
+            .without_max_times()
+            .build();
+        let mut attempts = 0u32;
+        loop {
+            attempts += 1;
+            match self.attempt(call, method.clone(), url, body).await {
+                Attempt::Done(bytes) => return Ok(bytes),
+                Attempt::Fail(err) => return Err(err),
+                Attempt::Retry {
+                    reason,
+                    retry_after,
+                } => {
+                    let delay = retry_after
+                        .or_else(|| delays.next())
+                        .unwrap_or(self.retry.max_delay);
+                    if started.elapsed() + delay > self.retry.budget {
+                        return Err(ProviderError::RetriesExhausted {
+                            call: call.to_string(),
+                            attempts,
+                            seconds: started.elapsed().as_secs(),
+                            last: reason,
+                        });
+                    }
+                    tracing::info!(call, attempts, ?delay, %reason, "retrying");
+                    progress.status(&format!(
+                        "cloud busy, retrying in {:.1}s: {reason}",
+                        delay.as_secs_f64()
+                    ));
+                    tokio::time::sleep(delay).await;
+                }
+            }
+        }
+    }
+
+    async fn attempt<B: Serialize>(
+        &self,
+        call: &str,
+        method: Method,
+        url: &str,
+        body: Option<&B>,
+    ) -> Attempt {
+        let token = match self.token().await {
+            Ok(token) => token,
+            Err(err) => return Attempt::Fail(err),
+        };
+        let mut request = self.http.request(method.clone(), url);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        tracing::debug!(%method, url, "request");
+        let response = match request.send().await {
+            Ok(response) => response,
+            // A refused connection never reached the cloud, so any call may be retried;
+            // a timeout on a write might have landed, so only reads are retried then.
+            Err(e) if e.is_connect() || (e.is_timeout() && method == Method::GET) => {
+                return Attempt::Retry {
+                    reason: format!("cannot reach {}: {e}", host_of(url)),
+                    retry_after: None,
+                }
+            }
+            Err(e) => {
+                return Attempt::Fail(ProviderError::Transport {
+                    call: call.to_string(),
+                    endpoint: host_of(url),
+                    message: e.to_string(),
+                })
+            }
+        };
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(|s| Duration::from_secs(s.min(300)));
+        let bytes = match response.bytes().await {
+            Ok(bytes) => bytes.to_vec(),
+            Err(e) => {
+                return Attempt::Retry {
+                    reason: format!("answer cut short: {e}"),
+                    retry_after: None,
+                }
+            }
+        };
+        tracing::debug!(%status, url, "response");
+        if status.is_success() {
+            return Attempt::Done(bytes);
+        }
+        let envelope: ErrorEnvelope = serde_json::from_slice(&bytes).unwrap_or_default();
+        let code = if envelope.error.status.is_empty() {
+            status
+                .canonical_reason()
+                .unwrap_or("ERROR")
+                .to_uppercase()
+                .replace(' ', "_")
+        } else {
+            envelope.error.status.clone()
+        };
+        let message = if envelope.error.message.is_empty() {
+            String::from_utf8_lossy(&bytes).chars().take(500).collect()
+        } else {
+            envelope.error.message.clone()
+        };
+        if is_busy(status, &code, &message) {
+            return Attempt::Retry {
+                reason: format!("{} {code}: {message}", status.as_u16()),
+                retry_after,
+            };
+        }
+        Attempt::Fail(ProviderError::Api {
+            call: call.to_string(),
+            status: status.as_u16(),
+            code,
+            message,
+        })
+    }
+}
+
+/// The answers GKE gives when it is busy or throttling rather than refusing the request:
+/// quota of concurrent operations and rate limits (429), server trouble (5xx), and a
+/// conflicting operation on the same pool or cluster (400 FAILED_PRECONDITION asking to
+/// "wait and try again").
+fn is_busy(status: StatusCode, code: &str, message: &str) -> bool {
+    if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+        return true;
+    }
+    if code == "ABORTED" {
+        return true;
+    }
+    if status == StatusCode::BAD_REQUEST && code == "FAILED_PRECONDITION" {
+        let m = message.to_ascii_lowercase();
+        return m.contains("try again") || m.contains("incompatible operation");
+    }
+    false
+}
+
+fn host_of(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(|h| match u.port() {
+            Some(p) => format!("{h}:{p}"),
+            None => h.to_string(),
+        }))
+        .unwrap_or_else(|| url.to_string())
+}
+
+/// True when the URL points at this machine (an emulator): no credentials are sent there.
+pub fn is_loopback(url: &str) -> bool {
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    let Some(host) = parsed.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .map(|ip| ip.is_loopback())
+            .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn busy_answers_are_retried_and_real_errors_are_not() {
+        assert!(is_busy(StatusCode::TOO_MANY_REQUESTS, "RESOURCE_EXHAUSTED", "Too many operations"));
+        assert!(is_busy(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", ""));
+        assert!(is_busy(
+            StatusCode::BAD_REQUEST,
+            "FAILED_PRECONDITION",
+            "Operation operation-1 is currently upgrading cluster c. Please wait and try again once it is done."
+        ));
+        assert!(!is_busy(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", "bad field"));
+        assert!(!is_busy(StatusCode::BAD_REQUEST, "FAILED_PRECONDITION", "cluster is not ready"));
+        assert!(!is_busy(StatusCode::NOT_FOUND, "NOT_FOUND", "Not found"));
+    }
+
+    #[test]
+    fn loopback_endpoints_are_recognized() {
+        assert!(is_loopback("http://127.0.0.1:8787"));
+        assert!(is_loopback("http://localhost:1"));
+        assert!(is_loopback("http://[::1]:9000/"));
+        assert!(!is_loopback("https://container.googleapis.com"));
+        assert!(!is_loopback("http://10.0.0.1"));
+    }
+}
