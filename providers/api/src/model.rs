@@ -54,7 +54,11 @@ pub enum Effect {
 }
 
 impl Effect {
-    pub const ALL: [Effect; 3] = [Effect::NoSchedule, Effect::PreferNoSchedule, Effect::NoExecute];
+    pub const ALL: [Effect; 3] = [
+        Effect::NoSchedule,
+        Effect::PreferNoSchedule,
+        Effect::NoExecute,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -199,7 +203,11 @@ mod tests {
 
     #[test]
     fn taints_round_trip_through_their_string_form() {
-        for text in ["high-memory=true:NoExecute", "dedicated:NoSchedule", "a=:PreferNoSchedule"] {
+        for text in [
+            "high-memory=true:NoExecute",
+            "dedicated:NoSchedule",
+            "a=:PreferNoSchedule",
+        ] {
             let taint: Taint = text.parse().expect("valid taint");
             let again: Taint = taint.to_string().parse().expect("valid taint");
             assert_eq!(taint, again);
@@ -220,6 +228,9 @@ mod tests {
             "k=v:NoScheduled".parse::<Taint>(),
             Err(ParseTaintError::UnknownEffect("NoScheduled".into()))
         );
-        assert_eq!("=v:NoSchedule".parse::<Taint>(), Err(ParseTaintError::EmptyKey));
+        assert_eq!(
+            "=v:NoSchedule".parse::<Taint>(),
+            Err(ParseTaintError::EmptyKey)
+        );
     }
 }

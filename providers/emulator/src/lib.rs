@@ -1,1 +1,238 @@
-//! placeholder
+//! A local emulator of the GKE node-pool API (container v1, plus Compute instance groups) for
+//! poolctl's quickstart and tests: an independent reading of Google's contract, sharing no code with the providers.
+//!
+//! Routing and wire parsing (`routes`, `contract`) stay apart from the model (`gke::model`), which
+//! holds clusters, pools and operations and reads one clock; `faults` and `persist` plug in around it.
+
+mod clock;
+mod contract;
+mod faults;
+mod gke;
+mod persist;
+mod routes;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use faults::{Fault, FaultKind};
+pub use gke::model::ClusterSpec;
+
+/// How an emulator behaves; `Default` suits the quickstart.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    /// Where `gke.json` lives, so state survives restarts; `None` keeps it in memory.
+    pub state_dir: Option<PathBuf>,
+    /// How long an operation stays RUNNING before it is DONE.
+    pub operation_duration: Duration,
+    /// Create an unknown cluster on first use instead of answering 404.
+    pub auto_create_clusters: bool,
+    /// Added to every API response, for benchmarks.
+    pub latency: Duration,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            state_dir: None,
+            operation_duration: Duration::from_secs(2),
+            auto_create_clusters: false,
+            latency: Duration::ZERO,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmulatorError {
+    #[error("cannot listen on 127.0.0.1: {0}")]
+    Listen(#[source] std::io::Error),
+    #[error("cannot read the listener's address: {0}")]
+    ListenerAddress(#[source] std::io::Error),
+    #[error("cannot create the emulator state directory {}: {source}", path.display())]
+    StateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot read the emulator state {}: {source}", path.display())]
+    ReadState {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the emulator state {} is not valid JSON state: {source}", path.display())]
+    ParseState {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("the emulator state {} has format {found}, this emulator reads format {expected}; remove the file to start afresh", path.display())]
+    StateFormat {
+        path: PathBuf,
+        found: u32,
+        expected: u32,
+    },
+    #[error("the emulator rejected the request: {message}")]
+    Rejected { message: String },
+}
+
+/// An API request as the emulator received it (control requests under `/_emulator` are not recorded).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedRequest {
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    /// The body as sent: JSON when it parses, else a JSON string of the raw text; `None` when empty.
+    pub body: Option<serde_json::Value>,
+    /// The response status; 0 while the request is still being handled.
+    pub status: u16,
+}
+
+/// A running emulator; dropping it stops the server.
+pub struct RunningEmulator {
+    shared: Arc<routes::Shared>,
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for RunningEmulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningEmulator")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunningEmulator {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Base URL for clients, e.g. `http://127.0.0.1:8787`.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Every API request received so far, in order of arrival.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.requests()
+    }
+
+    pub fn clear_requests(&self) {
+        self.shared.clear_requests();
+    }
+
+    pub fn inject_fault(&self, fault: Fault) {
+        self.shared.add_fault(fault);
+    }
+
+    pub fn clear_faults(&self) {
+        self.shared.clear_faults();
+    }
+
+    /// The whole GKE state as clients would read it, with operations settled up to now:
+    /// `{"clusters":[Cluster...], "operations":[Operation...], "instanceGroupManagers":[...]}`.
+    pub fn snapshot(&self) -> serde_json::Value {
+        self.shared.snapshot(&self.shared.default_base())
+    }
+
+    /// Creates a GKE cluster, as `POST /_emulator/gke/clusters` does.
+    pub fn create_cluster(&self, spec: ClusterSpec) -> Result<(), EmulatorError> {
+        self.shared
+            .create_cluster(&spec, &self.shared.default_base())
+            .map(|_| ())
+            .map_err(|err| EmulatorError::Rejected {
+                message: err.message,
+            })
+    }
+
+    /// Stops accepting requests and waits briefly for those in flight.
+    pub async fn shutdown(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(mut task) = self.task.take() {
+            // Idle keep-alive connections can hold a graceful shutdown open; do not wait on them.
+            if tokio::time::timeout(Duration::from_secs(2), &mut task)
+                .await
+                .is_err()
+            {
+                task.abort();
+            }
+        }
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// Serves the emulator on `listener` from a task on the current tokio runtime, returning at once.
+pub async fn start(
+    listener: TcpListener,
+    config: EmulatorConfig,
+) -> Result<RunningEmulator, EmulatorError> {
+    let addr = listener
+        .local_addr()
+        .map_err(EmulatorError::ListenerAddress)?;
+    let state_file = config
+        .state_dir
+        .as_deref()
+        .map(persist::StateFile::open)
+        .transpose()?;
+    let state = match &state_file {
+        Some(file) => file.load()?,
+        None => gke::model::State::default(),
+    };
+    let shared = Arc::new(routes::Shared::new(state, state_file, &config, addr));
+    let router = routes::router(shared.clone());
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let server = axum::serve(listener, router).with_graceful_shutdown(async {
+            let _ = stopped.await;
+        });
+        if let Err(error) = server.await {
+            tracing::error!(%error, "the GKE emulator stopped");
+        }
+    });
+    tracing::info!(%addr, "GKE emulator listening");
+    Ok(RunningEmulator {
+        shared,
+        addr,
+        shutdown: Some(shutdown),
+        task: Some(task),
+    })
+}
+
+/// Like [`start`], on an ephemeral port of 127.0.0.1.
+pub async fn start_loopback(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorError> {
+    let listener = TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .map_err(EmulatorError::Listen)?;
+    start(listener, config).await
+}
+
+/// Checks a request body against the emulator's pruned copy of the GKE contract; `schema_name` is a
+/// request message such as `CreateNodePoolRequest`. The error is Google's message for the first problem.
+pub fn gke_validate_body(schema_name: &str, body: &serde_json::Value) -> Result<(), String> {
+    gke_validate_body_with(contract::embedded_contract(), schema_name, body)
+}
+
+/// Like [`gke_validate_body`], against any discovery document, such as the full official `container.v1.json`.
+pub fn gke_validate_body_with(
+    contract: &serde_json::Value,
+    schema_name: &str,
+    body: &serde_json::Value,
+) -> Result<(), String> {
+    contract::canonicalize(contract, schema_name, body)
+        .map(|_| ())
+        .map_err(|violation| violation.message)
+}

@@ -105,7 +105,11 @@ impl Client {
         progress: &dyn Progress,
     ) -> ProviderResult<T> {
         let bytes = self.call_raw(call, method, url, body, progress).await?;
-        let bytes = if bytes.is_empty() { b"{}".to_vec() } else { bytes };
+        let bytes = if bytes.is_empty() {
+            b"{}".to_vec()
+        } else {
+            bytes
+        };
         serde_json::from_slice(&bytes).map_err(|e| ProviderError::Protocol {
             call: call.to_string(),
             message: format!("unexpected JSON: {e}"),
@@ -267,10 +271,12 @@ fn is_busy(status: StatusCode, code: &str, message: &str) -> bool {
 fn host_of(url: &str) -> String {
     reqwest::Url::parse(url)
         .ok()
-        .and_then(|u| u.host_str().map(|h| match u.port() {
-            Some(p) => format!("{h}:{p}"),
-            None => h.to_string(),
-        }))
+        .and_then(|u| {
+            u.host_str().map(|h| match u.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_string(),
+            })
+        })
         .unwrap_or_else(|| url.to_string())
 }
 
@@ -296,15 +302,27 @@ mod tests {
 
     #[test]
     fn busy_answers_are_retried_and_real_errors_are_not() {
-        assert!(is_busy(StatusCode::TOO_MANY_REQUESTS, "RESOURCE_EXHAUSTED", "Too many operations"));
+        assert!(is_busy(
+            StatusCode::TOO_MANY_REQUESTS,
+            "RESOURCE_EXHAUSTED",
+            "Too many operations"
+        ));
         assert!(is_busy(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", ""));
         assert!(is_busy(
             StatusCode::BAD_REQUEST,
             "FAILED_PRECONDITION",
             "Operation operation-1 is currently upgrading cluster c. Please wait and try again once it is done."
         ));
-        assert!(!is_busy(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", "bad field"));
-        assert!(!is_busy(StatusCode::BAD_REQUEST, "FAILED_PRECONDITION", "cluster is not ready"));
+        assert!(!is_busy(
+            StatusCode::BAD_REQUEST,
+            "INVALID_ARGUMENT",
+            "bad field"
+        ));
+        assert!(!is_busy(
+            StatusCode::BAD_REQUEST,
+            "FAILED_PRECONDITION",
+            "cluster is not ready"
+        ));
         assert!(!is_busy(StatusCode::NOT_FOUND, "NOT_FOUND", "Not found"));
     }
 

@@ -83,7 +83,10 @@ pub fn pool_to_wire(spec: &PoolSpec, zones: &[String]) -> ProviderResult<NodePoo
         Scaling::Autoscale { min, max } => {
             let zones = zones.len().max(1) as u32;
             // Start at the lower bound, rounded up to whole nodes per zone.
-            (min.div_ceil(zones) as i32, Some(autoscaling_to_wire(min, max)))
+            (
+                min.div_ceil(zones) as i32,
+                Some(autoscaling_to_wire(min, max)),
+            )
         }
     };
     Ok(NodePool {
@@ -178,7 +181,10 @@ mod tests {
 
     #[test]
     fn a_pool_survives_the_round_trip_through_the_wire() {
-        for scaling in [Scaling::Fixed { nodes: 4 }, Scaling::Autoscale { min: 0, max: 10 }] {
+        for scaling in [
+            Scaling::Fixed { nodes: 4 },
+            Scaling::Autoscale { min: 0, max: 10 },
+        ] {
             let desired = spec(scaling);
             let wire = pool_to_wire(&desired, &desired.zones).expect("valid");
             let static_nodes = match scaling {
@@ -191,8 +197,11 @@ mod tests {
 
     #[test]
     fn static_sizes_are_split_per_zone_or_refused() {
-        let wire = pool_to_wire(&spec(Scaling::Fixed { nodes: 4 }), &["a".into(), "b".into()])
-            .expect("divides");
+        let wire = pool_to_wire(
+            &spec(Scaling::Fixed { nodes: 4 }),
+            &["a".into(), "b".into()],
+        )
+        .expect("divides");
         assert_eq!(wire.initial_node_count, Some(2));
         let three = ["a".to_string(), "b".to_string(), "c".to_string()];
         assert!(pool_to_wire(&spec(Scaling::Fixed { nodes: 4 }), &three).is_err());

@@ -377,7 +377,9 @@ impl Provider for GkeProvider {
     ) -> ProviderResult<()> {
         let mut body = UpdateNodePoolRequest::default();
         let what = match update {
-            PoolUpdate::Scaling(scaling) => return self.set_scaling(name, *scaling, progress).await,
+            PoolUpdate::Scaling(scaling) => {
+                return self.set_scaling(name, *scaling, progress).await
+            }
             PoolUpdate::MachineType(m) => {
                 body.machine_type = Some(m.clone());
                 "machine type"

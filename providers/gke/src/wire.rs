@@ -144,11 +144,7 @@ pub struct CreateNodePoolRequest {
 pub struct UpdateNodePoolRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub machine_type: Option<String>,
-    #[serde(
-        with = "int64",
-        skip_serializing_if = "Option::is_none",
-        default
-    )]
+    #[serde(with = "int64", skip_serializing_if = "Option::is_none", default)]
     pub disk_size_gb: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub labels: Option<NodeLabels>,

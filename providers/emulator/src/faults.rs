@@ -1,0 +1,288 @@
+//! The fault plan: errors, delays and failed operations that tests inject into matching requests.
+//! Each fault is used up one matching request at a time, so a test controls exactly what fails.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// A fault for requests whose method and path match. Its JSON form (for `POST /_emulator/faults`)
+/// is flat: `{"method":"POST","pathContains":"nodePools","times":1,"kind":"http","status":503,...}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Fault {
+    /// HTTP method to match (any case); `None` matches every method.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Substring of the request path to match; `None` matches every path.
+    #[serde(default)]
+    pub path_contains: Option<String>,
+    /// How many matching requests it hits; 0 means every one until the plan is cleared.
+    #[serde(default = "one")]
+    pub times: u32,
+    #[serde(flatten)]
+    pub kind: FaultKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum FaultKind {
+    /// Answer with this Google error body instead of handling the request.
+    Http {
+        status: u16,
+        /// Canonical gRPC status name (`UNAVAILABLE`); empty picks the one Google pairs with `status`.
+        #[serde(default)]
+        grpc_status: String,
+        #[serde(default)]
+        message: String,
+        #[serde(default)]
+        retry_after_seconds: Option<u64>,
+    },
+    /// Hold the request this long before handling it.
+    Delay { millis: u64 },
+    /// Handle the request, but let the operation it starts end DONE with this error, its effect not applied.
+    /// Only requests that start an operation use this fault up.
+    FailOperation {
+        #[serde(default)]
+        message: String,
+    },
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// An injected error response, ready for the router to render.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct InjectedError {
+    pub status: u16,
+    pub grpc_status: String,
+    pub message: String,
+    pub retry_after_seconds: Option<u64>,
+}
+
+/// What the plan does to a request before it is handled.
+#[derive(Debug, Default)]
+pub(crate) struct BeforeHandling {
+    pub delay: Duration,
+    pub error: Option<InjectedError>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct FaultPlan {
+    faults: Vec<Fault>,
+}
+
+impl FaultPlan {
+    pub(crate) fn add(&mut self, fault: Fault) {
+        self.faults.push(fault);
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.faults.clear();
+    }
+
+    pub(crate) fn list(&self) -> Vec<Fault> {
+        self.faults.clone()
+    }
+
+    /// Uses up the first matching delay and the first matching HTTP error, if any.
+    pub(crate) fn before_handling(&mut self, method: &str, path: &str) -> BeforeHandling {
+        let mut before = BeforeHandling::default();
+        if let Some(index) = self.position(method, path, |k| matches!(k, FaultKind::Delay { .. })) {
+            if let FaultKind::Delay { millis } = self.faults[index].kind {
+                before.delay = Duration::from_millis(millis);
+            }
+            self.use_up(index);
+        }
+        if let Some(index) = self.position(method, path, |k| matches!(k, FaultKind::Http { .. })) {
+            if let FaultKind::Http {
+                status,
+                grpc_status,
+                message,
+                retry_after_seconds,
+            } = &self.faults[index].kind
+            {
+                let grpc_status = if grpc_status.is_empty() {
+                    grpc_status_for(*status).to_string()
+                } else {
+                    grpc_status.clone()
+                };
+                let message = if message.is_empty() {
+                    format!("Injected fault: {grpc_status}.")
+                } else {
+                    message.clone()
+                };
+                before.error = Some(InjectedError {
+                    status: *status,
+                    grpc_status,
+                    message,
+                    retry_after_seconds: *retry_after_seconds,
+                });
+            }
+            self.use_up(index);
+        }
+        before
+    }
+
+    /// Runs `start`, which starts an operation that fails with the message given to it; the matching
+    /// fault is used up only when `start` reports that it started one (`Ok`).
+    pub(crate) fn with_failed_operation<T, E>(
+        &mut self,
+        method: &str,
+        path: &str,
+        start: impl FnOnce(Option<String>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let index = self.position(method, path, |k| {
+            matches!(k, FaultKind::FailOperation { .. })
+        });
+        let message = index.and_then(|i| match &self.faults[i].kind {
+            FaultKind::FailOperation { message } if message.is_empty() => {
+                Some("Injected fault: the operation failed.".to_string())
+            }
+            FaultKind::FailOperation { message } => Some(message.clone()),
+            _ => None,
+        });
+        let result = start(message);
+        if let (Ok(_), Some(i)) = (&result, index) {
+            self.use_up(i);
+        }
+        result
+    }
+
+    fn position(
+        &self,
+        method: &str,
+        path: &str,
+        kind: impl Fn(&FaultKind) -> bool,
+    ) -> Option<usize> {
+        self.faults.iter().position(|fault| {
+            kind(&fault.kind)
+                && fault
+                    .method
+                    .as_deref()
+                    .is_none_or(|m| m.eq_ignore_ascii_case(method))
+                && fault
+                    .path_contains
+                    .as_deref()
+                    .is_none_or(|p| path.contains(p))
+        })
+    }
+
+    fn use_up(&mut self, index: usize) {
+        let fault = &mut self.faults[index];
+        match fault.times {
+            0 => {}
+            1 => {
+                self.faults.remove(index);
+            }
+            _ => fault.times -= 1,
+        }
+    }
+}
+
+/// The canonical code Google sends with an HTTP status.
+pub(crate) fn grpc_status_for(status: u16) -> &'static str {
+    match status {
+        400 => "INVALID_ARGUMENT",
+        401 => "UNAUTHENTICATED",
+        403 => "PERMISSION_DENIED",
+        404 => "NOT_FOUND",
+        409 => "ABORTED",
+        429 => "RESOURCE_EXHAUSTED",
+        499 => "CANCELLED",
+        501 => "UNIMPLEMENTED",
+        503 => "UNAVAILABLE",
+        504 => "DEADLINE_EXCEEDED",
+        _ if status >= 500 => "INTERNAL",
+        _ => "UNKNOWN",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn http(times: u32) -> Fault {
+        Fault {
+            method: Some("post".into()),
+            path_contains: Some("nodePools".into()),
+            times,
+            kind: FaultKind::Http {
+                status: 429,
+                grpc_status: String::new(),
+                message: String::new(),
+                retry_after_seconds: Some(2),
+            },
+        }
+    }
+
+    #[test]
+    fn http_faults_match_and_are_used_up() {
+        let mut plan = FaultPlan::default();
+        plan.add(http(2));
+        assert!(plan
+            .before_handling("GET", "/v1/x/nodePools")
+            .error
+            .is_none());
+        let first = plan
+            .before_handling("POST", "/v1/x/nodePools")
+            .error
+            .unwrap();
+        assert_eq!(first.grpc_status, "RESOURCE_EXHAUSTED");
+        assert_eq!(first.retry_after_seconds, Some(2));
+        assert!(plan
+            .before_handling("POST", "/v1/x/nodePools")
+            .error
+            .is_some());
+        assert!(plan
+            .before_handling("POST", "/v1/x/nodePools")
+            .error
+            .is_none());
+    }
+
+    #[test]
+    fn failed_operation_is_used_up_only_when_an_operation_starts() {
+        let mut plan = FaultPlan::default();
+        plan.add(Fault {
+            method: None,
+            path_contains: None,
+            times: 1,
+            kind: FaultKind::FailOperation {
+                message: "boom".into(),
+            },
+        });
+        let rejected: Result<(), ()> = plan.with_failed_operation("POST", "/p", |m| {
+            assert_eq!(m.as_deref(), Some("boom"));
+            Err(())
+        });
+        assert!(rejected.is_err());
+        let started: Result<Option<String>, ()> = plan.with_failed_operation("POST", "/p", Ok);
+        assert_eq!(started, Ok(Some("boom".into())));
+        let clean: Result<Option<String>, ()> = plan.with_failed_operation("POST", "/p", Ok);
+        assert_eq!(clean, Ok(None));
+    }
+
+    #[test]
+    fn json_form_is_flat() {
+        let fault: Fault = serde_json::from_value(serde_json::json!({
+            "method": "POST", "kind": "http", "status": 503, "retryAfterSeconds": 1
+        }))
+        .unwrap();
+        assert_eq!(fault.times, 1);
+        assert!(matches!(
+            fault.kind,
+            FaultKind::Http {
+                status: 503,
+                retry_after_seconds: Some(1),
+                ..
+            }
+        ));
+        let delay: Fault =
+            serde_json::from_value(serde_json::json!({"kind": "delay", "millis": 5})).unwrap();
+        assert_eq!(delay.kind, FaultKind::Delay { millis: 5 });
+    }
+}

@@ -1,0 +1,76 @@
+//! The state file: `gke.json` in the state directory, loaded at start and rewritten after each change.
+//! Writes go to a temporary file renamed over the old one, so a crash never leaves half a state.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::gke::model::State;
+use crate::EmulatorError;
+
+/// Bumped when the file's shape changes incompatibly.
+const FORMAT: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct StateFileContents<S> {
+    format: u32,
+    gke: S,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct StateFile {
+    path: PathBuf,
+}
+
+impl StateFile {
+    /// Creates the directory if needed.
+    pub(crate) fn open(dir: &Path) -> Result<Self, EmulatorError> {
+        fs::create_dir_all(dir).map_err(|source| EmulatorError::StateDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        Ok(StateFile {
+            path: dir.join("gke.json"),
+        })
+    }
+
+    /// The saved state, or an empty one when nothing was saved yet.
+    pub(crate) fn load(&self) -> Result<State, EmulatorError> {
+        let text = match fs::read_to_string(&self.path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(State::default()),
+            Err(source) => {
+                return Err(EmulatorError::ReadState {
+                    path: self.path.clone(),
+                    source,
+                })
+            }
+        };
+        let contents: StateFileContents<State> =
+            serde_json::from_str(&text).map_err(|source| EmulatorError::ParseState {
+                path: self.path.clone(),
+                source,
+            })?;
+        if contents.format != FORMAT {
+            return Err(EmulatorError::StateFormat {
+                path: self.path.clone(),
+                found: contents.format,
+                expected: FORMAT,
+            });
+        }
+        Ok(contents.gke)
+    }
+
+    pub(crate) fn save(&self, state: &State) -> io::Result<()> {
+        let contents = StateFileContents {
+            format: FORMAT,
+            gke: state,
+        };
+        let text = serde_json::to_vec_pretty(&contents).map_err(io::Error::other)?;
+        let tmp = self.path.with_extension("json.tmp");
+        fs::write(&tmp, text)?;
+        fs::rename(&tmp, &self.path)
+    }
+}

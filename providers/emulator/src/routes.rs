@@ -1,0 +1,547 @@
+//! HTTP routing and wire parsing: maps GKE and Compute paths onto the model, plus the control API.
+//! Every API request is recorded, checked against the fault plan, and its body validated before the model sees it.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use crate::clock::Clock;
+use crate::contract;
+use crate::faults::{Fault, FaultPlan, InjectedError};
+use crate::gke::model::{ClusterRef, ClusterSpec, GkeError, Model, Operation, State as GkeState};
+use crate::gke::wire;
+use crate::persist::StateFile;
+use crate::RecordedRequest;
+
+/// What every handler shares: the model behind one lock, the fault plan, the request log.
+pub(crate) struct Shared {
+    model: Mutex<Model>,
+    faults: Mutex<FaultPlan>,
+    requests: Mutex<RequestLog>,
+    state_file: Option<StateFile>,
+    clock: Clock,
+    latency: Duration,
+    addr: SocketAddr,
+}
+
+#[derive(Default)]
+struct RequestLog {
+    next_id: u64,
+    /// Keyed by arrival so a slow request's status lands on its own entry.
+    entries: Vec<(u64, RecordedRequest)>,
+}
+
+/// A poisoned lock only means another request panicked; the data is still usable for a test fake.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Shared {
+    pub(crate) fn new(
+        state: GkeState,
+        state_file: Option<StateFile>,
+        config: &crate::EmulatorConfig,
+        addr: SocketAddr,
+    ) -> Self {
+        let operation_millis =
+            u64::try_from(config.operation_duration.as_millis()).unwrap_or(u64::MAX);
+        Shared {
+            model: Mutex::new(Model::new(
+                state,
+                operation_millis,
+                config.auto_create_clusters,
+            )),
+            faults: Mutex::new(FaultPlan::default()),
+            requests: Mutex::new(RequestLog::default()),
+            state_file,
+            clock: Clock,
+            latency: config.latency,
+            addr,
+        }
+    }
+
+    pub(crate) fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.requests)
+            .entries
+            .iter()
+            .map(|(_, r)| r.clone())
+            .collect()
+    }
+
+    pub(crate) fn clear_requests(&self) {
+        lock(&self.requests).entries.clear();
+    }
+
+    pub(crate) fn add_fault(&self, fault: Fault) {
+        lock(&self.faults).add(fault);
+    }
+
+    pub(crate) fn clear_faults(&self) {
+        lock(&self.faults).clear();
+    }
+
+    pub(crate) fn default_base(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub(crate) fn snapshot(&self, base: &str) -> Value {
+        self.with_model(|model, _| wire::snapshot(base, model.state()))
+    }
+
+    pub(crate) fn create_cluster(&self, spec: &ClusterSpec, base: &str) -> Result<Value, GkeError> {
+        self.with_model(|model, now| {
+            model
+                .create_cluster(spec, now)
+                .map(|c| wire::cluster(base, c))
+        })
+    }
+
+    /// Runs `f` on the model brought up to date, then persists whatever changed.
+    fn with_model<R>(&self, f: impl FnOnce(&mut Model, u64) -> R) -> R {
+        let mut model = lock(&self.model);
+        let now = self.clock.now_millis();
+        model.settle(now);
+        let result = f(&mut model, now);
+        if model.take_dirty() {
+            if let Some(file) = &self.state_file {
+                if let Err(error) = file.save(model.state()) {
+                    tracing::error!(%error, "cannot save the GKE emulator's state");
+                }
+            }
+        }
+        result
+    }
+
+    fn record(&self, method: &str, path: &str, query: Option<&str>, body: Option<Value>) -> u64 {
+        let mut log = lock(&self.requests);
+        log.next_id += 1;
+        let id = log.next_id;
+        log.entries.push((
+            id,
+            RecordedRequest {
+                method: method.to_string(),
+                path: path.to_string(),
+                query: query.map(str::to_string),
+                body,
+                status: 0,
+            },
+        ));
+        id
+    }
+
+    fn set_status(&self, id: u64, status: u16) {
+        let mut log = lock(&self.requests);
+        if let Some((_, request)) = log.entries.iter_mut().rev().find(|(i, _)| *i == id) {
+            request.status = status;
+        }
+    }
+}
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route(
+            "/_emulator/requests",
+            get(list_requests).delete(clear_requests),
+        )
+        .route(
+            "/_emulator/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
+        .route("/_emulator/state", get(state))
+        .route("/_emulator/gke/clusters", post(create_cluster))
+        // GKE's custom methods (`pool:setSize`) do not fit axum's path syntax, so the API is
+        // routed by hand from one fallback.
+        .fallback(api)
+        .with_state(shared)
+}
+
+struct Reply {
+    status: u16,
+    body: Value,
+    retry_after_seconds: Option<u64>,
+}
+
+impl Reply {
+    fn ok(body: Value) -> Self {
+        Reply {
+            status: 200,
+            body,
+            retry_after_seconds: None,
+        }
+    }
+
+    fn error(err: &GkeError) -> Self {
+        Reply {
+            status: err.code,
+            body: wire::error(err),
+            retry_after_seconds: None,
+        }
+    }
+
+    fn injected(fault: InjectedError) -> Self {
+        let err = GkeError::new(fault.status, "", fault.message);
+        let mut body = wire::error(&err);
+        body["error"]["status"] = json!(fault.grpc_status);
+        Reply {
+            status: fault.status,
+            body,
+            retry_after_seconds: fault.retry_after_seconds,
+        }
+    }
+
+    fn from_result(result: Result<Value, GkeError>) -> Self {
+        match result {
+            Ok(body) => Reply::ok(body),
+            Err(err) => Reply::error(&err),
+        }
+    }
+}
+
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, Json(self.body)).into_response();
+        if let Some(seconds) = self.retry_after_seconds {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
+async fn api(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri.path();
+    let id = shared.record(method.as_str(), path, uri.query(), recorded_body(&body));
+    let before = lock(&shared.faults).before_handling(method.as_str(), path);
+    let wait = before.delay + shared.latency;
+    if !wait.is_zero() {
+        tokio::time::sleep(wait).await;
+    }
+    let reply = match before.error {
+        Some(injected) => Reply::injected(injected),
+        None => dispatch(
+            &shared,
+            method.as_str(),
+            path,
+            &body,
+            &base_url(&headers, &shared),
+        ),
+    };
+    tracing::debug!(method = %method, path, status = reply.status, "GKE emulator request");
+    shared.set_status(id, reply.status);
+    reply.into_response()
+}
+
+fn dispatch(shared: &Shared, method: &str, path: &str, body: &[u8], base: &str) -> Reply {
+    let decoded: Vec<String> = path.split('/').skip(1).map(percent_decode).collect();
+    let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
+    match segments.as_slice() {
+        ["v1", "projects", project, "locations", location, rest @ ..] => {
+            let call = Call {
+                shared,
+                method,
+                path,
+                body,
+                base,
+                project,
+                location,
+            };
+            call.gke(rest)
+        }
+        ["compute", "v1", "projects", project, "zones", zone, "instanceGroupManagers", name] => {
+            if method != "GET" {
+                return method_not_found();
+            }
+            shared.with_model(|model, _| match model.instance_group(project, zone, name) {
+                Some((cluster, pool, group)) => {
+                    Reply::ok(wire::instance_group(base, cluster, pool, group))
+                }
+                None => Reply {
+                    status: 404,
+                    body: wire::compute_not_found(&format!(
+                        "projects/{project}/zones/{zone}/instanceGroupManagers/{name}"
+                    )),
+                    retry_after_seconds: None,
+                },
+            })
+        }
+        _ => Reply::error(&GkeError::new(
+            404,
+            "NOT_FOUND",
+            format!("The requested URL {path} was not found on this server."),
+        )),
+    }
+}
+
+/// One GKE API call under `/v1/projects/{project}/locations/{location}/`.
+struct Call<'a> {
+    shared: &'a Shared,
+    method: &'a str,
+    path: &'a str,
+    body: &'a [u8],
+    base: &'a str,
+    project: &'a str,
+    location: &'a str,
+}
+
+impl Call<'_> {
+    fn gke(&self, rest: &[&str]) -> Reply {
+        let base = self.base;
+        match (rest, self.method) {
+            (["clusters", cluster], "GET") => {
+                let at = self.cluster(cluster);
+                Reply::from_result(self.shared.with_model(|model, now| {
+                    model.cluster(&at, now).map(|c| wire::cluster(base, c))
+                }))
+            }
+            (["clusters", cluster, "nodePools"], "GET") => {
+                let at = self.cluster(cluster);
+                Reply::from_result(self.shared.with_model(|model, now| {
+                    model.cluster(&at, now).map(|c| wire::pool_list(base, c))
+                }))
+            }
+            (["clusters", cluster, "nodePools"], "POST") => {
+                let at = self.cluster(cluster);
+                self.mutate(
+                    Some("CreateNodePoolRequest"),
+                    |model, request, failure, now| model.create_pool(&at, request, failure, now),
+                )
+            }
+            (["clusters", cluster, "nodePools", pool_and_verb], method) => {
+                let at = self.cluster(cluster);
+                let (pool, verb) = match pool_and_verb.split_once(':') {
+                    Some((pool, verb)) => (pool, Some(verb)),
+                    None => (*pool_and_verb, None),
+                };
+                match (verb, method) {
+                    (None, "GET") => Reply::from_result(self.shared.with_model(|model, now| {
+                        model
+                            .pool(&at, pool, now)
+                            .map(|(c, p)| wire::pool(base, c, p))
+                    })),
+                    (None, "PUT") => self.mutate(
+                        Some("UpdateNodePoolRequest"),
+                        |model, request, failure, now| {
+                            model.update_pool(&at, pool, request, failure, now)
+                        },
+                    ),
+                    (None, "DELETE") => self.mutate(None, |model, _, failure, now| {
+                        model.delete_pool(&at, pool, failure, now)
+                    }),
+                    (Some("setAutoscaling"), "POST") => self.mutate(
+                        Some("SetNodePoolAutoscalingRequest"),
+                        |model, request, failure, now| {
+                            model.set_autoscaling(&at, pool, request, failure, now)
+                        },
+                    ),
+                    (Some("setSize"), "POST") => self.mutate(
+                        Some("SetNodePoolSizeRequest"),
+                        |model, request, failure, now| {
+                            model.set_size(&at, pool, request, failure, now)
+                        },
+                    ),
+                    (Some("setManagement"), "POST") => self.mutate(
+                        Some("SetNodePoolManagementRequest"),
+                        |model, request, failure, now| {
+                            model.set_management(&at, pool, request, failure, now)
+                        },
+                    ),
+                    _ => method_not_found(),
+                }
+            }
+            (["operations"], "GET") => self.shared.with_model(|model, _| {
+                Reply::ok(wire::operation_list(
+                    base,
+                    &model.operations(self.project, self.location),
+                ))
+            }),
+            (["operations", name], "GET") => {
+                Reply::from_result(self.shared.with_model(|model, _| {
+                    model
+                        .operation(self.project, self.location, name)
+                        .map(|op| wire::operation(base, op))
+                }))
+            }
+            _ => method_not_found(),
+        }
+    }
+
+    fn cluster(&self, cluster: &str) -> ClusterRef {
+        ClusterRef {
+            project: self.project.to_string(),
+            location: self.location.to_string(),
+            cluster: cluster.to_string(),
+        }
+    }
+
+    /// A call that starts an operation: validate the body, then let the model start it, failing
+    /// it if the fault plan says so.
+    fn mutate(
+        &self,
+        schema: Option<&str>,
+        start: impl FnOnce(&mut Model, &Value, Option<String>, u64) -> Result<Operation, GkeError>,
+    ) -> Reply {
+        let request = match schema {
+            Some(schema) => match parse_body(schema, self.body) {
+                Ok(request) => request,
+                Err(err) => return Reply::error(&err),
+            },
+            None => json!({}),
+        };
+        let result = self.shared.with_model(|model, now| {
+            lock(&self.shared.faults).with_failed_operation(self.method, self.path, |failure| {
+                start(model, &request, failure, now)
+            })
+        });
+        Reply::from_result(result.map(|op| wire::operation(self.base, &op)))
+    }
+}
+
+/// Parses and validates a request body against the contract, returning its canonical form.
+fn parse_body(schema: &str, body: &[u8]) -> Result<Value, GkeError> {
+    let bad_request = |message: String, field: String| GkeError {
+        code: 400,
+        status: "INVALID_ARGUMENT",
+        message,
+        field: Some(field),
+    };
+    let value: Value = if body.iter().all(u8::is_ascii_whitespace) {
+        json!({})
+    } else {
+        serde_json::from_slice(body).map_err(|e| {
+            bad_request(
+                format!(
+                    "Invalid JSON payload received. Unexpected token at line {} column {}.",
+                    e.line(),
+                    e.column()
+                ),
+                String::new(),
+            )
+        })?
+    };
+    contract::canonicalize(contract::embedded_contract(), schema, &value)
+        .map_err(|violation| bad_request(violation.message, violation.field))
+}
+
+fn method_not_found() -> Reply {
+    Reply::error(&GkeError::new(404, "NOT_FOUND", "Method not found."))
+}
+
+/// Links point back at the host the client used, so they work behind any port mapping.
+fn base_url(headers: &HeaderMap, shared: &Shared) -> String {
+    match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
+        Some(host) if !host.is_empty() => format!("http://{host}"),
+        _ => shared.default_base(),
+    }
+}
+
+fn recorded_body(body: &[u8]) -> Option<Value> {
+    if body.is_empty() {
+        return None;
+    }
+    Some(
+        serde_json::from_slice(body)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned())),
+    )
+}
+
+fn percent_decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn control_error(status: u16, message: String) -> Reply {
+    Reply::error(&GkeError::new(
+        status,
+        crate::faults::grpc_status_for(status),
+        message,
+    ))
+}
+
+async fn list_requests(State(shared): State<Arc<Shared>>) -> Json<Vec<RecordedRequest>> {
+    Json(shared.requests())
+}
+
+async fn clear_requests(State(shared): State<Arc<Shared>>) -> StatusCode {
+    shared.clear_requests();
+    StatusCode::NO_CONTENT
+}
+
+async fn list_faults(State(shared): State<Arc<Shared>>) -> Json<Vec<Fault>> {
+    Json(lock(&shared.faults).list())
+}
+
+async fn add_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    match serde_json::from_slice::<Fault>(&body) {
+        Ok(fault) => {
+            shared.add_fault(fault.clone());
+            (StatusCode::CREATED, Json(fault)).into_response()
+        }
+        Err(e) => control_error(400, format!("Invalid fault: {e}.")).into_response(),
+    }
+}
+
+async fn clear_faults(State(shared): State<Arc<Shared>>) -> StatusCode {
+    shared.clear_faults();
+    StatusCode::NO_CONTENT
+}
+
+async fn state(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Json<Value> {
+    Json(shared.snapshot(&base_url(&headers, &shared)))
+}
+
+async fn create_cluster(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let spec = match serde_json::from_slice::<ClusterSpec>(&body) {
+        Ok(spec) => spec,
+        Err(e) => return control_error(400, format!("Invalid cluster: {e}.")).into_response(),
+    };
+    Reply::from_result(shared.create_cluster(&spec, &base_url(&headers, &shared))).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_percent_escapes() {
+        assert_eq!(percent_decode("pool%3AsetSize"), "pool:setSize");
+        assert_eq!(percent_decode("a%2"), "a%2");
+        assert_eq!(percent_decode("%zz"), "%zz");
+    }
+}

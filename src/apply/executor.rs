@@ -1,0 +1,138 @@
+//! The executor: walks a plan in order (core pools first, deletes last), one operation at
+//! a time per cluster, the safe default for every cloud, and records each outcome.
+
+use super::display::Display;
+use crate::plan::{Action, Plan, PoolChange};
+use poolctl_provider::{Provider, ProviderError};
+use serde::Serialize;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", content = "detail", rename_all = "snake_case")]
+pub enum Outcome {
+    Done,
+    Failed(String),
+    /// Not attempted, and why.
+    Skipped(String),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepReport {
+    pub pool: String,
+    pub action: Action,
+    pub outcome: Outcome,
+    pub seconds: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApplyReport {
+    pub steps: Vec<StepReport>,
+    pub seconds: f64,
+}
+
+impl ApplyReport {
+    pub fn count(&self, action: Action) -> usize {
+        self.steps
+            .iter()
+            .filter(|s| s.action == action && s.outcome == Outcome::Done)
+            .count()
+    }
+
+    pub fn failed(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|s| matches!(s.outcome, Outcome::Failed(_)))
+            .count()
+    }
+
+    pub fn skipped(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|s| matches!(s.outcome, Outcome::Skipped(_)))
+            .count()
+    }
+
+    pub fn wall_time(&self) -> Duration {
+        Duration::from_secs_f64(self.seconds)
+    }
+}
+
+/// Executes every change of the plan. A failure does not stop independent creates and
+/// updates, but no pool is deleted after one: a half-applied blueprint should lose nothing.
+pub async fn apply_plan(plan: &Plan, provider: &dyn Provider, display: &Display) -> ApplyReport {
+    let started = Instant::now();
+    let mut steps = Vec::new();
+    let mut any_failed = false;
+    for change in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
+        let step_started = Instant::now();
+        let outcome = if any_failed && matches!(change.action, Action::Delete | Action::Replace) {
+            Outcome::Skipped("an earlier step failed, so nothing is deleted in this run".into())
+        } else {
+            let label = format!("{} {}", change.action.symbol(), change.pool);
+            let line = display.start(label);
+            match run_change(change, provider, &line).await {
+                Ok(()) => {
+                    line.finish(past_tense(change.action));
+                    Outcome::Done
+                }
+                Err(err) => {
+                    any_failed = true;
+                    line.finish("failed");
+                    Outcome::Failed(err.to_string())
+                }
+            }
+        };
+        steps.push(StepReport {
+            pool: change.pool.clone(),
+            action: change.action,
+            outcome,
+            seconds: step_started.elapsed().as_secs_f64(),
+        });
+    }
+    ApplyReport {
+        steps,
+        seconds: started.elapsed().as_secs_f64(),
+    }
+}
+
+async fn run_change(
+    change: &PoolChange,
+    provider: &dyn Provider,
+    line: &super::display::OperationLine,
+) -> Result<(), ProviderError> {
+    match change.action {
+        Action::NoOp => Ok(()),
+        Action::Create => match &change.desired {
+            Some(spec) => provider.create_pool(spec, line).await,
+            None => Ok(()),
+        },
+        Action::Update => {
+            for field in &change.field_changes {
+                if let Some(update) = &field.update {
+                    provider
+                        .update_pool(&change.cloud_name, update, line)
+                        .await?;
+                }
+            }
+            Ok(())
+        }
+        Action::Replace => {
+            provider.delete_pool(&change.cloud_name, line).await?;
+            match &change.desired {
+                Some(spec) => provider.create_pool(spec, line).await,
+                None => Ok(()),
+            }
+        }
+        Action::Delete => provider.delete_pool(&change.cloud_name, line).await,
+    }
+}
+
+fn past_tense(action: Action) -> &'static str {
+    match action {
+        Action::Create => "created",
+        Action::Update => "updated",
+        Action::Replace => "replaced",
+        Action::Delete => "deleted",
+        Action::NoOp => "unchanged",
+    }
+}

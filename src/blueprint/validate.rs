@@ -1,0 +1,446 @@
+//! Raw blueprint to valid cluster and pools: cloud limits, scaling rules, Kubernetes syntax,
+//! `[defaults]` merged into each pool and class defaults applied. Every problem is reported.
+
+use super::classes::{check_class, with_class_taint, ClassView};
+use super::errors::{ErrorKind, Issue, Issues};
+use super::labels_taints::{check_labels, check_taints};
+use super::limits::{check_pool_name, check_zone, disk_range, AKS_MAX_PODS};
+use super::load::{RawBlueprint, RawCluster, RawPool, RawShared};
+use super::scaling::{check_scaling, ScalingInput};
+use super::typed::{Field, Strings};
+use super::{ClusterConfig, ExtraValue, PoolConfig, PoolSpans, ProviderKind};
+use miette::SourceSpan;
+use poolctl_provider::{Gpu, PoolSpec, Taint};
+use std::collections::BTreeMap;
+use std::ops::Range;
+use toml::Spanned;
+
+/// What checks of a pool need to know about its cluster.
+struct Context {
+    provider: Option<ProviderKind>,
+    location: Option<String>,
+}
+
+/// `[defaults]` or a pool's own settings, each checked where it is written.
+struct Checked {
+    machine_type: Field<String>,
+    labels: Field<BTreeMap<String, String>>,
+    taints: Field<Vec<Spanned<Taint>>>,
+    disk_gb: Field<u32>,
+    zones: Field<Vec<String>>,
+}
+
+/// Checks the raw blueprint; the result is complete only if no issue was pushed.
+pub(crate) fn check(
+    raw: RawBlueprint,
+    issues: &mut Issues,
+) -> Option<(ClusterConfig, Vec<PoolConfig>)> {
+    let (ctx, cluster) = match raw.cluster {
+        Some(cluster) => check_cluster(cluster, issues),
+        None => (
+            Context {
+                provider: None,
+                location: None,
+            },
+            None,
+        ),
+    };
+    let defaults = check_shared(raw.defaults, &ctx, issues);
+    let mut pools = Vec::new();
+    let mut complete = true;
+    for pool in raw.pools {
+        match check_pool(pool, &defaults, &ctx, issues) {
+            Some(pool) => pools.push(pool),
+            None => complete = false,
+        }
+    }
+    pools.sort_by(|a, b| a.name.cmp(&b.name));
+    match cluster {
+        Some(cluster) if complete => Some((cluster, pools)),
+        _ => None,
+    }
+}
+
+fn check_cluster(raw: RawCluster, issues: &mut Issues) -> (Context, Option<ClusterConfig>) {
+    let provider = raw.provider.given().map(|p| *p.get_ref());
+    if provider == Some(ProviderKind::Gke) {
+        for (field, key, help) in [
+            (
+                &raw.project,
+                "project",
+                "set `project` to the Google Cloud project id",
+            ),
+            (
+                &raw.location,
+                "location",
+                "set `location` to the cluster's region or zone, e.g. \"europe-west1\"",
+            ),
+        ] {
+            if matches!(field, Field::Absent) {
+                issues.push(
+                    Issue::new(
+                        ErrorKind::MissingKey,
+                        raw.span.clone(),
+                        format!("a GKE [cluster] needs `{key}`"),
+                    )
+                    .label(format!("`{key}` is missing here"))
+                    .help(help),
+                );
+            }
+        }
+    }
+    if let Field::Given(name) = &raw.name {
+        if name.get_ref().trim().is_empty() {
+            issues.push(
+                Issue::new(
+                    ErrorKind::InvalidValue,
+                    name.span(),
+                    "the cluster name is empty",
+                )
+                .label("expected the cluster's name in the cloud"),
+            );
+        }
+    }
+    if let Field::Given(endpoint) = &raw.endpoint {
+        let url = endpoint.get_ref();
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"));
+        if !rest.is_some_and(|host| !host.is_empty() && !host.contains(char::is_whitespace)) {
+            issues.push(
+                Issue::new(
+                    ErrorKind::InvalidValue,
+                    endpoint.span(),
+                    format!("`{url}` is not an http(s) URL"),
+                )
+                .label("expected http://HOST[:PORT] or https://HOST[:PORT]")
+                .help("e.g. `endpoint = \"http://127.0.0.1:8787\"` for a local emulator"),
+            );
+        }
+    }
+    let ctx = Context {
+        provider,
+        location: raw.location.given().map(|l| l.get_ref().clone()),
+    };
+    let cluster = match (provider, raw.name) {
+        (Some(provider), Field::Given(name)) => Some(ClusterConfig {
+            provider,
+            name: name.into_inner(),
+            project: raw.project.given().map(|p| p.get_ref().clone()),
+            location: ctx.location.clone(),
+            endpoint: raw.endpoint.given().map(|e| e.get_ref().clone()),
+            emulator: raw.emulator.given().is_some_and(|e| *e.get_ref()),
+            span: to_span(&raw.span),
+        }),
+        _ => None,
+    };
+    (ctx, cluster)
+}
+
+fn check_shared(raw: RawShared, ctx: &Context, issues: &mut Issues) -> Checked {
+    let machine_span = raw.machine_type.given().map(|m| m.span());
+    Checked {
+        machine_type: raw.machine_type.map(|m| {
+            if !m.trim().is_empty() {
+                return Some(m);
+            }
+            // An empty machine type would reach the cloud as "use the default", silently.
+            issues.push(
+                Issue::new(
+                    ErrorKind::InvalidValue,
+                    machine_span.unwrap_or(0..0),
+                    "`machine_type` is empty",
+                )
+                .label("expected the cloud's machine type")
+                .help(
+                    "e.g. \"e2-standard-4\" (GKE), \"Standard_D4s_v5\" (AKS), \"m6i.xlarge\" (EKS)",
+                ),
+            );
+            None
+        }),
+        labels: check_labels(raw.labels, issues),
+        taints: check_taints(raw.taints, issues),
+        disk_gb: check_disk(raw.disk_gb, ctx, issues),
+        zones: check_zones(raw.zones, ctx, issues),
+    }
+}
+
+fn check_disk(disk: Field<u32>, ctx: &Context, issues: &mut Issues) -> Field<u32> {
+    let (Field::Given(size), Some(provider)) = (&disk, ctx.provider) else {
+        return disk;
+    };
+    let range = disk_range(provider);
+    if range.contains(size.get_ref()) {
+        return disk;
+    }
+    issues.push(
+        Issue::new(
+            ErrorKind::DiskSizeOutOfRange,
+            size.span(),
+            format!(
+                "{} disks are {} to {} GB, not {}",
+                provider.display_name(),
+                range.start(),
+                range.end(),
+                size.get_ref()
+            ),
+        )
+        .label("disk size out of range")
+        .help("leave `disk_gb` out to take the cloud's default"),
+    );
+    Field::Invalid
+}
+
+fn check_zones(zones: Field<Strings>, ctx: &Context, issues: &mut Issues) -> Field<Vec<String>> {
+    let list_span = zones.given().map(|z| z.span());
+    zones.map(|zones| {
+        let provider = ctx.provider?;
+        if provider == ProviderKind::Eks && !zones.is_empty() {
+            issues.push(
+                Issue::new(
+                    ErrorKind::NotForProvider,
+                    list_span.unwrap_or(0..0),
+                    "EKS node groups have no `zones`",
+                )
+                .label("not used on EKS")
+                .help(
+                    "EKS places nodes through subnets: list them as `subnets` in [pools.NAME.eks]",
+                ),
+            );
+            return None;
+        }
+        let mut ok = true;
+        let mut seen: Vec<&Spanned<String>> = Vec::new();
+        for zone in &zones {
+            if let Some(first) = seen.iter().find(|z| z.get_ref() == zone.get_ref()) {
+                ok = false;
+                issues.push(
+                    Issue::new(
+                        ErrorKind::InvalidZone,
+                        zone.span(),
+                        format!("zone `{}` is listed twice", zone.get_ref()),
+                    )
+                    .label("listed again here")
+                    .also(first.span(), "first listed here"),
+                );
+            } else if let Err(why) = check_zone(provider, zone.get_ref(), ctx.location.as_deref()) {
+                ok = false;
+                issues.push(
+                    Issue::new(ErrorKind::InvalidZone, zone.span(), why).label("invalid zone"),
+                );
+            }
+            seen.push(zone);
+        }
+        ok.then(|| zones.into_iter().map(Spanned::into_inner).collect())
+    })
+}
+
+fn check_pool(
+    raw: RawPool,
+    defaults: &Checked,
+    ctx: &Context,
+    issues: &mut Issues,
+) -> Option<PoolConfig> {
+    let header = raw.name.span();
+    let name = raw.name.get_ref().clone();
+    if let Some(provider) = ctx.provider {
+        if let Err(problem) = check_pool_name(provider, &name) {
+            let help = match &problem.suggestion {
+                Some(fixed) => format!("{}; e.g. `{fixed}`", problem.rule),
+                None => problem.rule.to_string(),
+            };
+            issues.push(
+                Issue::new(
+                    ErrorKind::InvalidPoolName,
+                    header.clone(),
+                    format!(
+                        "`{name}` is not a valid {} pool name",
+                        provider.display_name()
+                    ),
+                )
+                .label("invalid pool name")
+                .help(help),
+            );
+        }
+    }
+    let own = check_shared(raw.shared, ctx, issues);
+    let machine_type = own.machine_type.or(&defaults.machine_type).clone();
+    if matches!(machine_type, Field::Absent) && !raw.misspelt.contains(&"machine_type") {
+        issues.push(
+            Issue::new(
+                ErrorKind::MissingKey,
+                header.clone(),
+                format!("[pools.{name}] needs `machine_type`"),
+            )
+            .label("`machine_type` is missing here")
+            .help("set `machine_type` in this pool or in [defaults]"),
+        );
+    }
+    let labels = match (&defaults.labels, &own.labels) {
+        (Field::Invalid, _) | (_, Field::Invalid) => Field::Invalid,
+        (Field::Absent, Field::Absent) => {
+            Field::Given(Spanned::new(header.clone(), BTreeMap::new()))
+        }
+        (base, over) => {
+            let mut merged = BTreeMap::new();
+            let mut span = header.clone();
+            for field in [base, over] {
+                if let Field::Given(labels) = field {
+                    merged.extend(labels.get_ref().clone());
+                    span = labels.span();
+                }
+            }
+            Field::Given(Spanned::new(span, merged))
+        }
+    };
+    let taints_from_defaults = matches!(own.taints, Field::Absent);
+    let taints = own.taints.or(&defaults.taints).clone();
+    let disk_gb = own.disk_gb.or(&defaults.disk_gb).clone();
+    let zones = own.zones.or(&defaults.zones).clone();
+
+    let scaling = check_scaling(
+        &ScalingInput {
+            size: &raw.size,
+            autoscale: &raw.autoscale,
+            zones: &zones,
+            header: header.clone(),
+            misspelt: raw
+                .misspelt
+                .iter()
+                .any(|k| matches!(*k, "size" | "autoscale")),
+            class: raw.class.given().map(|c| *c.get_ref()),
+            provider: ctx.provider,
+            location: ctx.location.as_deref(),
+        },
+        issues,
+    );
+    if let Field::Given(class) = &raw.class {
+        check_class(
+            &ClassView {
+                class,
+                header: header.clone(),
+                taints: &taints,
+                taints_from_defaults,
+                gpu: &raw.gpu,
+                gpu_misspelt: raw.misspelt.contains(&"gpu"),
+            },
+            issues,
+        );
+    }
+    let extras = check_extras(&raw.extras, ctx, issues);
+
+    // Build only when every part is usable; problems have been reported above.
+    let class = *raw.class.given()?.get_ref();
+    let provider = ctx.provider?;
+    let (scaling, scaling_spans) = scaling?;
+    let written_taints = match &taints {
+        Field::Given(t) => t.get_ref().clone(),
+        Field::Absent => Vec::new(),
+        Field::Invalid => return None,
+    };
+    let taints = with_class_taint(class, provider, &written_taints, issues);
+    let gpu = match raw.gpu {
+        Field::Given(gpu) => {
+            let gpu = gpu.into_inner();
+            Some(Gpu {
+                kind: gpu.kind.into_inner(),
+                count: gpu.count.into_inner(),
+            })
+        }
+        Field::Absent => None,
+        Field::Invalid => return None,
+    };
+    let mut spec = PoolSpec {
+        name: name.clone(),
+        machine_type: machine_type.given()?.get_ref().clone(),
+        scaling,
+        labels: labels.given()?.get_ref().clone(),
+        taints,
+        spot: class.is_spot(),
+        gpu,
+        disk_gb: optional(&disk_gb)?,
+        zones: optional(&zones)?.unwrap_or_default(),
+        tags: BTreeMap::new(),
+    };
+    spec.normalize();
+    Some(PoolConfig {
+        name,
+        class,
+        spec,
+        spans: PoolSpans {
+            header: to_span(&header),
+            size: scaling_spans.size.map(|s| to_span(&s)),
+            autoscale: scaling_spans.autoscale.map(|s| to_span(&s)),
+            zones: zones.given().map(|z| to_span(&z.span())),
+        },
+        extras: extras?,
+    })
+}
+
+/// `Some(None)` for an absent field, `None` for an invalid one.
+fn optional<T: Clone>(field: &Field<T>) -> Option<Option<T>> {
+    match field {
+        Field::Given(value) => Some(Some(value.get_ref().clone())),
+        Field::Absent => Some(None),
+        Field::Invalid => None,
+    }
+}
+
+fn check_extras(
+    extras: &[super::load::RawExtras],
+    ctx: &Context,
+    issues: &mut Issues,
+) -> Option<BTreeMap<String, ExtraValue>> {
+    let mut out = BTreeMap::new();
+    let mut ok = true;
+    for table in extras {
+        if let Some(provider) = ctx.provider {
+            if table.provider != provider {
+                ok = false;
+                issues.push(
+                    Issue::new(
+                        ErrorKind::ForeignProviderExtras,
+                        table.span.clone(),
+                        format!(
+                            "`{}` settings in a {} blueprint",
+                            table.provider.as_str(),
+                            provider.display_name()
+                        ),
+                    )
+                    .label(format!("the cluster's provider is {}", provider.as_str()))
+                    .help(format!(
+                        "use a [pools.NAME.{}] table for {} settings, or remove this one",
+                        provider.as_str(),
+                        provider.display_name()
+                    )),
+                );
+                continue;
+            }
+        }
+        for (key, value) in &table.values {
+            if let (ExtraValue::Count(pods), "max_pods") = (value.get_ref(), key.as_str()) {
+                if !AKS_MAX_PODS.contains(pods) {
+                    ok = false;
+                    issues.push(
+                        Issue::new(
+                            ErrorKind::InvalidValue,
+                            value.span(),
+                            format!(
+                                "AKS allows {} to {} pods per node, not {pods}",
+                                AKS_MAX_PODS.start(),
+                                AKS_MAX_PODS.end()
+                            ),
+                        )
+                        .label("out of range"),
+                    );
+                }
+            }
+            out.insert(key.clone(), value.get_ref().clone());
+        }
+    }
+    ok.then_some(out)
+}
+
+fn to_span(range: &Range<usize>) -> SourceSpan {
+    SourceSpan::from(range.clone())
+}

@@ -1,0 +1,113 @@
+//! The command line: argument parsing (clap) and one module per subcommand. Each command
+//! returns an exit code; errors are rendered as diagnostics here, at the edge.
+
+mod apply;
+mod emulator;
+mod plan;
+mod target;
+mod validate;
+
+use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "poolctl",
+    version,
+    about = "Declarative Kubernetes node pools for GKE, AKS and EKS",
+    long_about = "poolctl keeps a cluster's node pools in line with a TOML blueprint: \
+                  `plan` shows what would change, `apply` makes it so."
+)]
+pub struct Cli {
+    /// Log what poolctl does (-v: info, -vv: debug, including every HTTP request).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check a blueprint without talking to any cloud.
+    Validate {
+        /// The blueprint file.
+        #[arg(short = 'f', long = "file", value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Show what apply would change.
+    Plan(plan::PlanArgs),
+    /// Make the node pools match the blueprint.
+    Apply(apply::ApplyArgs),
+    /// Run the local emulator of the clouds' node-pool APIs.
+    Emulator(emulator::EmulatorArgs),
+}
+
+/// Exit codes shared by every command.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const ERROR: u8 = 1;
+    /// `plan --detailed-exitcode` with changes to make.
+    pub const CHANGES: u8 = 2;
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    install_diagnostics_hook();
+    init_logging(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::ERROR);
+        }
+    };
+    let code = runtime.block_on(async {
+        match cli.command {
+            Command::Validate { file } => validate::run(&file),
+            Command::Plan(args) => plan::run(args).await,
+            Command::Apply(args) => apply::run(args).await,
+            Command::Emulator(args) => emulator::run(args).await,
+        }
+    });
+    ExitCode::from(code)
+}
+
+/// Prints any error as a diagnostic: file, line and column with the source line and a
+/// caret where there is a span; colour only on a terminal.
+pub(crate) fn report(err: impl miette::Diagnostic + Send + Sync + 'static) {
+    eprintln!("{:?}", miette::Report::new(err));
+}
+
+fn install_diagnostics_hook() {
+    let color = std::io::stderr().is_terminal();
+    let _ = miette::set_hook(Box::new(move |_| {
+        Box::new(
+            miette::MietteHandlerOpts::new()
+                .color(color)
+                .unicode(color)
+                .context_lines(1)
+                .build(),
+        )
+    }));
+}
+
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("POOLCTL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}

@@ -1,0 +1,316 @@
+//! The diff: desired pools from the blueprint against live pools from the cloud, field by
+//! field, using the provider's capability table to choose update in place or replacement.
+
+use super::ownership::{find_live, is_managed, ownership_tags};
+use super::{Action, FieldChange, Plan, PoolChange, Reason};
+use crate::blueprint::{Blueprint, PoolClass};
+use poolctl_provider::{
+    Capability, CapabilityTable, Field, Gpu, LivePool, PoolSpec, PoolUpdate, Provider,
+    ProviderError, Taint,
+};
+use std::collections::BTreeMap;
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum PlanError {
+    #[error("cannot read the live node pools: {0}")]
+    Provider(#[from] ProviderError),
+
+    /// The blueprint does not fit the live cluster (checked once its zones are known).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Blueprint(#[from] crate::blueprint::BlueprintError),
+}
+
+/// Fields in the order their updates are applied: ownership first (so an interrupted
+/// apply still knows the pool is poolctl's), node-disrupting changes late, size last.
+const UPDATE_ORDER: [Field; 9] = [
+    Field::Tags,
+    Field::Labels,
+    Field::Taints,
+    Field::MachineType,
+    Field::DiskGb,
+    Field::Gpu,
+    Field::Spot,
+    Field::Zones,
+    Field::Scaling,
+];
+
+/// A blueprint pool ready to be diffed: its logical name and full desired spec.
+#[derive(Debug, Clone)]
+pub struct DesiredPool {
+    pub logical: String,
+    pub spec: PoolSpec,
+    pub core: bool,
+}
+
+/// Reads the live pools of the blueprint's cluster and plans the changes.
+pub async fn plan_cluster(
+    blueprint: &Blueprint,
+    provider: &dyn Provider,
+) -> Result<Plan, PlanError> {
+    let live = provider.list_pools().await?;
+    check_static_sizes(blueprint, provider).await?;
+    let desired: Vec<DesiredPool> = blueprint
+        .pools
+        .iter()
+        .map(|pool| {
+            let mut spec = pool.spec.clone();
+            spec.tags
+                .extend(ownership_tags(&pool.name, &blueprint.cluster.name));
+            DesiredPool {
+                logical: pool.name.clone(),
+                spec,
+                core: pool.class == PoolClass::Core,
+            }
+        })
+        .collect();
+    Ok(diff_pools(
+        provider.kind(),
+        &blueprint.cluster.name,
+        &desired,
+        &live,
+        provider.capabilities(),
+    ))
+}
+
+/// Pools that name no zones run in the cluster's zones, known only once the cluster is
+/// read; the blueprint then checks its counts against them.
+async fn check_static_sizes(
+    blueprint: &Blueprint,
+    provider: &dyn Provider,
+) -> Result<(), PlanError> {
+    if provider.kind() != "gke" || blueprint.pools.iter().all(|p| !p.spec.zones.is_empty()) {
+        return Ok(());
+    }
+    let zones = provider.cluster().await?.zones;
+    blueprint.check_cluster_zones(&zones)?;
+    Ok(())
+}
+
+/// The pure diff: no I/O, so it can be tested against any live state.
+pub fn diff_pools(
+    provider: &str,
+    cluster: &str,
+    desired: &[DesiredPool],
+    live: &[LivePool],
+    capabilities: &CapabilityTable,
+) -> Plan {
+    let mut taken = vec![false; live.len()];
+    let mut changes = Vec::new();
+    for want in desired {
+        match find_live(live, &taken, &want.logical, &want.spec.name, cluster) {
+            None => changes.push(PoolChange {
+                pool: want.logical.clone(),
+                cloud_name: want.spec.name.clone(),
+                action: Action::Create,
+                reason: None,
+                field_changes: Vec::new(),
+                desired: Some(want.spec.clone()),
+                live: None,
+                core: want.core,
+            }),
+            Some(i) => {
+                taken[i] = true;
+                changes.push(diff_one(want, &live[i], cluster, capabilities));
+            }
+        }
+    }
+    let mut unmanaged = Vec::new();
+    for (i, pool) in live.iter().enumerate() {
+        if taken[i] {
+            continue;
+        }
+        if is_managed(&pool.spec, cluster) {
+            let logical = pool
+                .spec
+                .tags
+                .get(super::POOL_TAG)
+                .cloned()
+                .unwrap_or_else(|| pool.spec.name.clone());
+            changes.push(PoolChange {
+                pool: logical,
+                cloud_name: pool.spec.name.clone(),
+                action: Action::Delete,
+                reason: Some(Reason::NotInBlueprint),
+                field_changes: Vec::new(),
+                desired: None,
+                live: Some(pool.spec.clone()),
+                core: false,
+            });
+        } else {
+            unmanaged.push(pool.spec.name.clone());
+        }
+    }
+    // Core pools first (system services need somewhere to run), deletes last.
+    changes.sort_by_key(|c| (c.action == Action::Delete, !c.core, c.pool.clone()));
+    Plan {
+        provider: provider.to_string(),
+        cluster: cluster.to_string(),
+        changes,
+        unmanaged,
+    }
+}
+
+fn diff_one(
+    want: &DesiredPool,
+    live: &LivePool,
+    cluster: &str,
+    capabilities: &CapabilityTable,
+) -> PoolChange {
+    let have = &live.spec;
+    let wanted = &want.spec;
+    let mut field_changes = Vec::new();
+    for field in UPDATE_ORDER {
+        let Some((old, new, update)) = compare(field, wanted, have) else {
+            continue;
+        };
+        let (how, forces_replacement) = match (capabilities.get(field), &update) {
+            (Capability::InPlace { call }, Some(_)) => (call.to_string(), false),
+            (Capability::InPlace { .. }, None) => {
+                ("no in-place update exists for this field".to_string(), true)
+            }
+            (Capability::Replace { why }, _) => (why.to_string(), true),
+        };
+        field_changes.push(FieldChange {
+            field,
+            old,
+            new,
+            how,
+            forces_replacement,
+            update: if forces_replacement { None } else { update },
+        });
+    }
+    let replace_fields: Vec<Field> = field_changes
+        .iter()
+        .filter(|c| c.forces_replacement)
+        .map(|c| c.field)
+        .collect();
+    let adopt = !is_managed(have, cluster);
+    let (action, reason) = if !replace_fields.is_empty() {
+        (
+            Action::Replace,
+            Some(Reason::CannotUpdate {
+                fields: replace_fields,
+            }),
+        )
+    } else if field_changes.is_empty() {
+        (Action::NoOp, None)
+    } else if adopt {
+        (Action::Update, Some(Reason::Adopt))
+    } else {
+        (Action::Update, None)
+    };
+    PoolChange {
+        pool: want.logical.clone(),
+        cloud_name: have.name.clone(),
+        action,
+        reason,
+        field_changes,
+        desired: Some(wanted.clone()),
+        live: Some(have.clone()),
+        core: want.core,
+    }
+}
+
+/// One field's old and new value and the update that makes it, or `None` when the live
+/// pool already matches. A field the blueprint leaves to the cloud (disk size, zones) is
+/// never a difference.
+fn compare(
+    field: Field,
+    want: &PoolSpec,
+    have: &PoolSpec,
+) -> Option<(String, String, Option<PoolUpdate>)> {
+    match field {
+        Field::MachineType => (want.machine_type != have.machine_type).then(|| {
+            (
+                have.machine_type.clone(),
+                want.machine_type.clone(),
+                Some(PoolUpdate::MachineType(want.machine_type.clone())),
+            )
+        }),
+        // With autoscaling on, only the bounds are compared: the node count is the
+        // autoscaler's, and the model does not even carry it.
+        Field::Scaling => (want.scaling != have.scaling).then(|| {
+            (
+                have.scaling.to_string(),
+                want.scaling.to_string(),
+                Some(PoolUpdate::Scaling(want.scaling)),
+            )
+        }),
+        Field::Labels => (want.labels != have.labels).then(|| {
+            (
+                show_map(&have.labels),
+                show_map(&want.labels),
+                Some(PoolUpdate::Labels(want.labels.clone())),
+            )
+        }),
+        Field::Taints => (want.taints != have.taints).then(|| {
+            (
+                show_taints(&have.taints),
+                show_taints(&want.taints),
+                Some(PoolUpdate::Taints(want.taints.clone())),
+            )
+        }),
+        Field::Spot => {
+            (want.spot != have.spot).then(|| (have.spot.to_string(), want.spot.to_string(), None))
+        }
+        Field::Gpu => (want.gpu != have.gpu).then(|| {
+            (
+                show_gpu(&have.gpu),
+                show_gpu(&want.gpu),
+                Some(PoolUpdate::Gpu(want.gpu.clone())),
+            )
+        }),
+        Field::DiskGb => match want.disk_gb {
+            Some(disk) if have.disk_gb != Some(disk) => Some((
+                have.disk_gb
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "default".into()),
+                disk.to_string(),
+                Some(PoolUpdate::DiskGb(disk)),
+            )),
+            _ => None,
+        },
+        Field::Zones => (!want.zones.is_empty() && want.zones != have.zones).then(|| {
+            (
+                show_list(&have.zones),
+                show_list(&want.zones),
+                Some(PoolUpdate::Zones(want.zones.clone())),
+            )
+        }),
+        // Other tools' tags on a pool are kept: only poolctl's own must match.
+        Field::Tags => {
+            let missing = want.tags.iter().any(|(k, v)| have.tags.get(k) != Some(v));
+            missing.then(|| {
+                let mut merged = have.tags.clone();
+                merged.extend(want.tags.clone());
+                (
+                    show_map(&have.tags),
+                    show_map(&merged),
+                    Some(PoolUpdate::Tags(merged)),
+                )
+            })
+        }
+    }
+}
+
+fn show_map(map: &BTreeMap<String, String>) -> String {
+    let inner: Vec<String> = map.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    format!("{{{}}}", inner.join(", "))
+}
+
+fn show_taints(taints: &[Taint]) -> String {
+    let inner: Vec<String> = taints.iter().map(Taint::to_string).collect();
+    format!("[{}]", inner.join(", "))
+}
+
+fn show_list(items: &[String]) -> String {
+    format!("[{}]", items.join(", "))
+}
+
+fn show_gpu(gpu: &Option<Gpu>) -> String {
+    match gpu {
+        Some(g) => format!("{} x{}", g.kind, g.count),
+        None => "none".into(),
+    }
+}

@@ -1,0 +1,198 @@
+//! The human plan: one block per pool (`+`, `~`, `-/+`, `-`) with the changed fields,
+//! old -> new, then a one-line summary.
+
+use crate::plan::{Action, Plan, PoolChange, Reason};
+use poolctl_provider::{PoolSpec, Scaling};
+use std::fmt::Write;
+
+/// Whether to colour the output (a terminal) or not (CI logs, files, pipes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Color,
+    Plain,
+}
+
+impl Style {
+    fn paint(self, code: &str, text: &str) -> String {
+        match self {
+            Style::Color => format!("\x1b[{code}m{text}\x1b[0m"),
+            Style::Plain => text.to_string(),
+        }
+    }
+
+    fn action(self, action: Action, text: &str) -> String {
+        let code = match action {
+            Action::Create => "32",
+            Action::Update => "33",
+            Action::Replace => "35",
+            Action::Delete => "31",
+            Action::NoOp => "0",
+        };
+        self.paint(code, text)
+    }
+
+    fn bold(self, text: &str) -> String {
+        self.paint("1", text)
+    }
+
+    fn dim(self, text: &str) -> String {
+        self.paint("2", text)
+    }
+}
+
+/// Renders a plan. An empty plan says so in one line.
+pub fn human(plan: &Plan, style: Style) -> String {
+    let mut out = String::new();
+    let title = format!("{} cluster {}", plan.provider, plan.cluster);
+    let _ = writeln!(out, "{}", style.bold(&title));
+    if !plan.has_changes() {
+        let _ = writeln!(
+            out,
+            "\nNo changes. The node pools match the blueprint ({} pools).",
+            plan.changes.len()
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "\npoolctl will perform these actions ({} create, {} update in place, {} replace, {} delete):\n",
+            style.action(Action::Create, "+"),
+            style.action(Action::Update, "~"),
+            style.action(Action::Replace, "-/+"),
+            style.action(Action::Delete, "-"),
+        );
+        for change in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
+            render_change(&mut out, change, style);
+        }
+    }
+    if !plan.unmanaged.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{} {}",
+            style.dim("Unmanaged pools (not created by poolctl; left alone):"),
+            plan.unmanaged.join(", ")
+        );
+    }
+    if plan.has_changes() {
+        let s = plan.summary();
+        let _ = writeln!(
+            out,
+            "\n{} {} to add, {} to change, {} to replace, {} to destroy.",
+            style.bold("Plan:"),
+            s.add,
+            s.change,
+            s.replace,
+            s.destroy
+        );
+    }
+    out
+}
+
+fn render_change(out: &mut String, change: &PoolChange, style: Style) {
+    let name = if change.pool == change.cloud_name {
+        change.pool.clone()
+    } else {
+        format!("{} (cloud name {})", change.pool, change.cloud_name)
+    };
+    let what = match (&change.action, &change.reason) {
+        (Action::Create, _) => "will be created".to_string(),
+        (Action::Update, Some(Reason::Adopt)) => {
+            "will be adopted (not created by poolctl; the blueprint names it) and updated in place"
+                .to_string()
+        }
+        (Action::Update, _) => "will be updated in place".to_string(),
+        (Action::Replace, _) => "must be replaced (deleted, then created again)".to_string(),
+        (Action::Delete, Some(Reason::NotInBlueprint)) => {
+            "will be deleted: it is no longer in the blueprint".to_string()
+        }
+        (Action::Delete, _) => "will be deleted".to_string(),
+        (Action::NoOp, _) => "is up to date".to_string(),
+    };
+    let symbol = style.action(change.action, change.action.symbol());
+    let _ = writeln!(out, "  {symbol} pool {} {what}", style.bold(&name));
+    if change.action == Action::Replace && change.core {
+        let _ = writeln!(
+            out,
+            "      {}",
+            style.paint(
+                "1;31",
+                "WARNING: this is a core pool: system services lose their nodes while it is replaced"
+            )
+        );
+    }
+    match change.action {
+        Action::Create => {
+            if let Some(spec) = &change.desired {
+                render_spec(out, spec, style, change.action);
+            }
+        }
+        Action::Update | Action::Replace => {
+            let width = change
+                .field_changes
+                .iter()
+                .map(|f| f.field.blueprint_key().len())
+                .max()
+                .unwrap_or(0);
+            for f in &change.field_changes {
+                let note = if f.forces_replacement {
+                    style.paint("31", &format!("# forces replacement: {}", f.how))
+                } else {
+                    style.dim(&format!("# {}", f.how))
+                };
+                let _ = writeln!(
+                    out,
+                    "      {} {:width$}  {} -> {}  {note}",
+                    style.action(change.action, "~"),
+                    f.field.blueprint_key(),
+                    f.old,
+                    f.new,
+                );
+            }
+        }
+        Action::Delete | Action::NoOp => {}
+    }
+    out.push('\n');
+}
+
+fn render_spec(out: &mut String, spec: &PoolSpec, style: Style, action: Action) {
+    let plus = style.action(action, "+");
+    let mut rows: Vec<(&str, String)> = vec![
+        ("machine_type", spec.machine_type.clone()),
+        (
+            match spec.scaling {
+                Scaling::Fixed { .. } => "size",
+                Scaling::Autoscale { .. } => "autoscale",
+            },
+            match spec.scaling {
+                Scaling::Fixed { nodes } => nodes.to_string(),
+                Scaling::Autoscale { min, max } => format!("{min}..{max}"),
+            },
+        ),
+    ];
+    if spec.spot {
+        rows.push(("spot", "true".into()));
+    }
+    if let Some(gpu) = &spec.gpu {
+        rows.push(("gpu", format!("{} x{}", gpu.kind, gpu.count)));
+    }
+    if let Some(disk) = spec.disk_gb {
+        rows.push(("disk_gb", disk.to_string()));
+    }
+    if !spec.zones.is_empty() {
+        rows.push(("zones", format!("[{}]", spec.zones.join(", "))));
+    }
+    if !spec.labels.is_empty() {
+        let labels: Vec<String> = spec
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        rows.push(("labels", format!("{{{}}}", labels.join(", "))));
+    }
+    if !spec.taints.is_empty() {
+        let taints: Vec<String> = spec.taints.iter().map(ToString::to_string).collect();
+        rows.push(("taints", format!("[{}]", taints.join(", "))));
+    }
+    for (key, value) in rows {
+        let _ = writeln!(out, "      {plus} {key:12} {value}");
+    }
+}

@@ -1,0 +1,147 @@
+//! Shared helpers for the CLI tests: an emulator on a loopback port, blueprints written
+//! into a temporary folder, and the poolctl binary run against them.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use poolctl_emulator::{EmulatorConfig, RunningEmulator};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// An emulator running on its own runtime for the length of a test.
+pub struct Emu {
+    pub emulator: RunningEmulator,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Emu {
+    pub fn start() -> Emu {
+        Self::with(EmulatorConfig {
+            operation_duration: Duration::from_millis(100),
+            auto_create_clusters: true,
+            ..EmulatorConfig::default()
+        })
+    }
+
+    pub fn with(config: EmulatorConfig) -> Emu {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        let emulator = runtime
+            .block_on(poolctl_emulator::start_loopback(config))
+            .expect("emulator starts");
+        Emu {
+            emulator,
+            _runtime: runtime,
+        }
+    }
+
+    pub fn endpoint(&self) -> String {
+        self.emulator.endpoint()
+    }
+
+    /// Every GKE API request the emulator received, as (method, path, body).
+    pub fn requests(&self) -> Vec<poolctl_emulator::RecordedRequest> {
+        self.emulator.requests()
+    }
+
+    /// Requests that change something (everything but GET).
+    pub fn mutations(&self) -> Vec<poolctl_emulator::RecordedRequest> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method != "GET")
+            .collect()
+    }
+}
+
+/// A temporary folder holding one blueprint.
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+    pub blueprint: PathBuf,
+}
+
+impl Workspace {
+    pub fn new(text: &str) -> Workspace {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let blueprint = dir.path().join("blueprint.toml");
+        std::fs::write(&blueprint, text).expect("write blueprint");
+        Workspace { dir, blueprint }
+    }
+
+    pub fn write(&self, text: &str) {
+        std::fs::write(&self.blueprint, text).expect("write blueprint");
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.blueprint
+    }
+
+    /// `poolctl ARGS -f blueprint.toml`, with no colour and no stray endpoint override.
+    pub fn poolctl(&self, args: &[&str]) -> Command {
+        let mut cmd = poolctl();
+        cmd.current_dir(self.dir.path())
+            .args(args)
+            .arg("-f")
+            .arg(&self.blueprint);
+        cmd
+    }
+}
+
+pub fn poolctl() -> Command {
+    let mut cmd = Command::cargo_bin("poolctl").expect("poolctl binary");
+    cmd.env_remove("POOLCTL_GKE_ENDPOINT")
+        .env("NO_COLOR", "1")
+        .env("POOLCTL_EMULATOR_OPERATION_MS", "100")
+        .timeout(Duration::from_secs(120));
+    cmd
+}
+
+/// A GKE blueprint against `endpoint` with the given pool tables appended.
+pub fn gke_blueprint(endpoint: &str, pools: &str) -> String {
+    format!(
+        r#"[cluster]
+provider = "gke"
+name = "analytics"
+project = "acme"
+location = "europe-west1"
+endpoint = "{endpoint}"
+
+{pools}"#
+    )
+}
+
+/// The four pools of an analytics platform, as in the quickstart.
+pub const ANALYTICS_POOLS: &str = r#"[pools.core]
+class = "core"
+machine_type = "e2-standard-4"
+size = 2
+zones = ["europe-west1-b", "europe-west1-c"]
+
+[pools.highmem]
+class = "workload"
+machine_type = "n2-highmem-16"
+autoscale = { min = 0, max = 10 }
+labels = { "high-memory" = "true" }
+taints = ["high-memory=true:NoExecute"]
+
+[pools.gpu]
+class = "gpu"
+machine_type = "g2-standard-8"
+gpu = { type = "nvidia-l4", count = 1 }
+autoscale = { min = 0, max = 4 }
+
+[pools.batch]
+class = "spot"
+machine_type = "n2-standard-8"
+autoscale = { min = 0, max = 20 }
+"#;
+
+pub fn stdout_of(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr_of(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+pub mod contract;
