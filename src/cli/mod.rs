@@ -92,6 +92,8 @@ fn install_diagnostics_hook() {
                 .color(color)
                 .unicode(color)
                 .context_lines(1)
+                // CI logs and test assertions want one error per line, not wrapped text.
+                .wrap_lines(color)
                 .build(),
         )
     }));
@@ -105,9 +107,15 @@ fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("POOLCTL_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_target(false)
-        .try_init();
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false);
+    // Warnings alone (retries) read better without timestamps; -v logs keep them.
+    let _ = if verbose == 0 {
+        builder.without_time().try_init()
+    } else {
+        builder.try_init()
+    };
 }

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum PlanError {
-    #[error("cannot read the live node pools: {0}")]
+    #[error("cannot read the live node pools")]
     Provider(#[from] ProviderError),
 
     /// The blueprint does not fit the live cluster (checked once its zones are known).

@@ -11,6 +11,9 @@ use serde::Serialize;
 use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
 
+/// Attempts at an endpoint that does not answer before poolctl reports it unreachable.
+const UNREACHABLE_ATTEMPTS: u32 = 4;
+
 const SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";
 
 /// How long poolctl keeps retrying a busy or throttled call before it reports failure.
@@ -49,6 +52,9 @@ enum Attempt {
     Retry {
         reason: String,
         retry_after: Option<Duration>,
+        /// The endpoint did not answer at all: worth a few tries, not a long wait, since
+        /// a wrong endpoint is far more common than an outage.
+        unreachable: bool,
     },
     Fail(ProviderError),
 }
@@ -132,6 +138,7 @@ impl Client {
             .without_max_times()
             .build();
         let mut attempts = 0u32;
+        let mut unreachable_attempts = 0u32;
         loop {
             attempts += 1;
             match self.attempt(call, method.clone(), url, body).await {
@@ -140,7 +147,18 @@ impl Client {
                 Attempt::Retry {
                     reason,
                     retry_after,
+                    unreachable,
                 } => {
+                    if unreachable {
+                        unreachable_attempts += 1;
+                        if unreachable_attempts >= UNREACHABLE_ATTEMPTS {
+                            return Err(ProviderError::Transport {
+                                call: call.to_string(),
+                                endpoint: host_of(url),
+                                message: format!("{reason} (tried {unreachable_attempts} times)"),
+                            });
+                        }
+                    }
                     let delay = retry_after
                         .or_else(|| delays.next())
                         .unwrap_or(self.retry.max_delay);
@@ -152,7 +170,7 @@ impl Client {
                             last: reason,
                         });
                     }
-                    tracing::info!(call, attempts, ?delay, %reason, "retrying");
+                    tracing::warn!("{call}: retrying in {:.1}s: {reason}", delay.as_secs_f64());
                     progress.status(&format!(
                         "cloud busy, retrying in {:.1}s: {reason}",
                         delay.as_secs_f64()
@@ -188,15 +206,16 @@ impl Client {
             // a timeout on a write might have landed, so only reads are retried then.
             Err(e) if e.is_connect() || (e.is_timeout() && method == Method::GET) => {
                 return Attempt::Retry {
-                    reason: format!("cannot reach {}: {e}", host_of(url)),
+                    reason: error_chain(&e),
                     retry_after: None,
+                    unreachable: true,
                 }
             }
             Err(e) => {
                 return Attempt::Fail(ProviderError::Transport {
                     call: call.to_string(),
                     endpoint: host_of(url),
-                    message: e.to_string(),
+                    message: error_chain(&e),
                 })
             }
         };
@@ -213,6 +232,7 @@ impl Client {
                 return Attempt::Retry {
                     reason: format!("answer cut short: {e}"),
                     retry_after: None,
+                    unreachable: false,
                 }
             }
         };
@@ -239,6 +259,7 @@ impl Client {
             return Attempt::Retry {
                 reason: format!("{} {code}: {message}", status.as_u16()),
                 retry_after,
+                unreachable: false,
             };
         }
         Attempt::Fail(ProviderError::Api {
@@ -266,6 +287,22 @@ fn is_busy(status: StatusCode, code: &str, message: &str) -> bool {
         return m.contains("try again") || m.contains("incompatible operation");
     }
     false
+}
+
+/// reqwest's own message only says "error sending request for url (...)"; the causes
+/// under it say what happened (refused, timed out, bad certificate).
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut causes = Vec::new();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        causes.push(cause.to_string());
+        source = cause.source();
+    }
+    if causes.is_empty() {
+        err.to_string()
+    } else {
+        causes.join(": ")
+    }
 }
 
 fn host_of(url: &str) -> String {
