@@ -21,7 +21,14 @@ impl Drop for EmulatorProcess {
 
 fn spawn_emulator(state: &std::path::Path, extra: &[&str]) -> EmulatorProcess {
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("poolctl"))
-        .args(["emulator", "--listen", "127.0.0.1:0", "--operation-ms", "100", "--state"])
+        .args([
+            "emulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--operation-ms",
+            "100",
+            "--state",
+        ])
         .arg(state)
         .args(extra)
         .stdout(Stdio::piped())
@@ -46,7 +53,10 @@ fn state_survives_a_restart_of_the_emulator() {
     let state = tempfile::tempdir().expect("temp dir");
     let first = spawn_emulator(state.path(), &["--auto-create-clusters"]);
     let ws = Workspace::new(&gke_blueprint(&first.endpoint, ANALYTICS_POOLS));
-    let out = ws.poolctl(&["apply", "--auto-approve"]).output().expect("runs");
+    let out = ws
+        .poolctl(&["apply", "--auto-approve"])
+        .output()
+        .expect("runs");
     assert!(out.status.success(), "{}", stdout_of(&out));
     drop(first);
 
@@ -56,7 +66,13 @@ fn state_survives_a_restart_of_the_emulator() {
         .poolctl(&["plan", "--detailed-exitcode"])
         .output()
         .expect("runs");
-    assert_eq!(out.status.code(), Some(0), "{}{}", stdout_of(&out), stderr_of(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout_of(&out),
+        stderr_of(&out)
+    );
     assert!(stdout_of(&out).contains("No changes"));
 }
 

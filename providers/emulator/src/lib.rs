@@ -89,6 +89,10 @@ pub struct RecordedRequest {
     pub body: Option<serde_json::Value>,
     /// The response status; 0 while the request is still being handled.
     pub status: u16,
+    /// The `Authorization` header as sent, so tests can check what credentials a client
+    /// presents (the emulator itself accepts any, or none).
+    #[serde(default)]
+    pub authorization: Option<String>,
 }
 
 /// A running emulator; dropping it stops the server.

@@ -120,7 +120,14 @@ impl Shared {
         result
     }
 
-    fn record(&self, method: &str, path: &str, query: Option<&str>, body: Option<Value>) -> u64 {
+    fn record(
+        &self,
+        method: &str,
+        path: &str,
+        query: Option<&str>,
+        body: Option<Value>,
+        authorization: Option<String>,
+    ) -> u64 {
         let mut log = lock(&self.requests);
         log.next_id += 1;
         let id = log.next_id;
@@ -132,6 +139,7 @@ impl Shared {
                 query: query.map(str::to_string),
                 body,
                 status: 0,
+                authorization,
             },
         ));
         id
@@ -226,7 +234,17 @@ async fn api(
     body: Bytes,
 ) -> Response {
     let path = uri.path();
-    let id = shared.record(method.as_str(), path, uri.query(), recorded_body(&body));
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let id = shared.record(
+        method.as_str(),
+        path,
+        uri.query(),
+        recorded_body(&body),
+        authorization,
+    );
     let before = lock(&shared.faults).before_handling(method.as_str(), path);
     let wait = before.delay + shared.latency;
     if !wait.is_zero() {

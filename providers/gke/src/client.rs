@@ -34,8 +34,44 @@ impl Default for RetryPolicy {
     }
 }
 
+/// When to send Google credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMode {
+    /// To every endpoint but a loopback one (an emulator needs none).
+    Auto,
+    /// Always, even to loopback: a local proxy that forwards to Google needs them.
+    Google,
+    /// Never.
+    None,
+}
+
+impl AuthMode {
+    pub fn sends_credentials(self, loopback: bool) -> bool {
+        match self {
+            AuthMode::Auto => !loopback,
+            AuthMode::Google => true,
+            AuthMode::None => false,
+        }
+    }
+}
+
+impl std::str::FromStr for AuthMode {
+    type Err = ProviderError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "" | "auto" => Ok(AuthMode::Auto),
+            "google" | "adc" => Ok(AuthMode::Google),
+            "none" => Ok(AuthMode::None),
+            other => Err(ProviderError::Config(format!(
+                "POOLCTL_GKE_AUTH is `{other}`: use auto, google or none"
+            ))),
+        }
+    }
+}
+
 enum Auth {
-    /// A loopback endpoint is an emulator or a local proxy: no Google credentials.
+    /// No credentials (an emulator).
     None,
     Google(OnceCell<AccessTokenCredentials>),
 }
@@ -60,17 +96,17 @@ enum Attempt {
 }
 
 impl Client {
-    pub fn new(loopback: bool, retry: RetryPolicy) -> ProviderResult<Self> {
+    pub fn new(send_credentials: bool, retry: RetryPolicy) -> ProviderResult<Self> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("poolctl/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(120))
             .build()
             .map_err(|e| ProviderError::Config(format!("cannot build HTTP client: {e}")))?;
-        let auth = if loopback {
-            Auth::None
-        } else {
+        let auth = if send_credentials {
             Auth::Google(OnceCell::new())
+        } else {
+            Auth::None
         };
         Ok(Client { http, auth, retry })
     }

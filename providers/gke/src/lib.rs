@@ -9,7 +9,7 @@ mod client;
 mod convert;
 mod wire;
 
-pub use client::RetryPolicy;
+pub use client::{AuthMode, RetryPolicy};
 
 use async_trait::async_trait;
 use client::Client;
@@ -36,6 +36,7 @@ pub struct GkeOptions {
     pub poll_max: Duration,
     /// An operation still running after this long is reported as failed to finish.
     pub operation_timeout: Duration,
+    pub auth: AuthMode,
 }
 
 impl GkeOptions {
@@ -52,6 +53,7 @@ impl GkeOptions {
             poll_first,
             poll_max,
             operation_timeout: Duration::from_secs(60 * 60),
+            auth: AuthMode::Auto,
         }
     }
 }
@@ -73,7 +75,11 @@ impl GkeProvider {
             .clone()
             .unwrap_or_else(|| DEFAULT_ENDPOINT.to_string());
         let loopback = client::is_loopback(&endpoint);
-        Self::with_options(target, GkeOptions::for_endpoint(loopback))
+        let mut options = GkeOptions::for_endpoint(loopback);
+        if let Ok(mode) = std::env::var("POOLCTL_GKE_AUTH") {
+            options.auth = mode.parse()?;
+        }
+        Self::with_options(target, options)
     }
 
     pub fn with_options(target: &ClusterTarget, options: GkeOptions) -> ProviderResult<Self> {
@@ -94,7 +100,7 @@ impl GkeProvider {
         let location_url = format!("{endpoint}/v1/projects/{project}/locations/{location}");
         let cluster_url = format!("{location_url}/clusters/{}", target.name);
         Ok(GkeProvider {
-            client: Client::new(loopback, options.retry)?,
+            client: Client::new(options.auth.sends_credentials(loopback), options.retry)?,
             location_url,
             cluster_url,
             compute_endpoint,
