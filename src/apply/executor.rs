@@ -2,6 +2,7 @@
 //! a time per cluster, the safe default for every cloud, and records each outcome.
 
 use super::display::Display;
+use crate::blueprint::ReplaceStrategy;
 use crate::plan::{Action, Plan, PoolChange};
 use poolctl_provider::{Provider, ProviderError};
 use serde::Serialize;
@@ -117,10 +118,20 @@ async fn run_change(
             Ok(())
         }
         Action::Replace => {
-            provider.delete_pool(&change.cloud_name, line).await?;
-            match &change.desired {
-                Some(spec) => provider.create_pool(spec, line).await,
-                None => Ok(()),
+            let Some(spec) = &change.desired else {
+                return Ok(());
+            };
+            match change.replace_strategy.unwrap_or_default() {
+                // The old pool keeps serving until its successor is ready; if the create
+                // fails, nothing was lost.
+                ReplaceStrategy::CreateBeforeDestroy if spec.name != change.cloud_name => {
+                    provider.create_pool(spec, line).await?;
+                    provider.delete_pool(&change.cloud_name, line).await
+                }
+                _ => {
+                    provider.delete_pool(&change.cloud_name, line).await?;
+                    provider.create_pool(spec, line).await
+                }
             }
         }
         Action::Delete => provider.delete_pool(&change.cloud_name, line).await,

@@ -4,7 +4,7 @@
 use super::errors::{ErrorKind, Issue, Issues};
 use super::suggest::closest;
 use super::typed::{Field, Item, Labels, Reader, Strings};
-use super::{ExtraValue, PoolClass, ProviderKind};
+use super::{ExtraValue, PoolClass, ProviderKind, ReplaceStrategy};
 use std::collections::BTreeMap;
 use std::ops::Range;
 use toml::de::DeTable;
@@ -59,6 +59,7 @@ pub(crate) struct RawPool {
     pub(crate) size: Field<u32>,
     pub(crate) autoscale: Field<RawAutoscale>,
     pub(crate) gpu: Field<RawGpu>,
+    pub(crate) replace: Field<ReplaceStrategy>,
     pub(crate) shared: RawShared,
     pub(crate) extras: Vec<RawExtras>,
     /// Known keys that an unknown key in this pool looked like a typo of: a missing
@@ -107,6 +108,7 @@ const POOL_KEYS: &[&str] = &[
     "gpu",
     "disk_gb",
     "zones",
+    "replace",
     "gke",
     "aks",
     "eks",
@@ -346,6 +348,27 @@ impl Reader<'_> {
             }
             class
         });
+        let replace_span = t.get("replace").map(|i| i.span()).unwrap_or(0..0);
+        let replace = self.string(t, "replace").map(|word| {
+            let strategy = match word.as_str() {
+                "create-before-destroy" => Some(ReplaceStrategy::CreateBeforeDestroy),
+                "delete-first" => Some(ReplaceStrategy::DeleteFirst),
+                _ => None,
+            };
+            if strategy.is_none() {
+                let choices = ["create-before-destroy", "delete-first"];
+                self.issues.push(
+                    Issue::new(
+                        ErrorKind::InvalidValue,
+                        replace_span.clone(),
+                        format!("unknown replacement strategy `{word}`"),
+                    )
+                    .label("expected \"create-before-destroy\" or \"delete-first\"")
+                    .maybe_help(closest(&word, &choices).map(|c| format!("did you mean `{c}`?"))),
+                );
+            }
+            strategy
+        });
         if matches!(class, Field::Absent) && !misspelt.contains(&"class") {
             self.missing(
                 header.clone(),
@@ -421,6 +444,7 @@ impl Reader<'_> {
             size: self.count(t, "size"),
             autoscale,
             gpu,
+            replace,
             shared: self.shared(t),
             extras,
             misspelt,

@@ -111,10 +111,24 @@ pub struct PoolConfig {
     /// The desired pool; `tags` is left empty (ownership tags are the planner's job).
     pub spec: PoolSpec,
     pub spans: PoolSpans,
+    /// How the pool is replaced when a change cannot be made in place.
+    pub replace: ReplaceStrategy,
     /// The settings of the `[pools.NAME.<provider>]` table for the cluster's provider
     /// (gke: image_type, service_account; aks: os_sku, max_pods; eks: subnets, node_role,
     /// ami_type). Checked, but not planned yet.
     pub extras: BTreeMap<String, ExtraValue>,
+}
+
+/// How a pool is replaced when the cloud cannot change it in place (`replace = "..."`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReplaceStrategy {
+    /// The new pool (under a derived name) is ready before the old one is deleted, so
+    /// workloads always have somewhere to run.
+    #[default]
+    CreateBeforeDestroy,
+    /// The old pool goes first: for pools bound by quota, where two cannot exist at once.
+    DeleteFirst,
 }
 
 /// A loaded, valid blueprint.

@@ -367,6 +367,11 @@ fn check_pool(
         name,
         class,
         spec,
+        replace: raw
+            .replace
+            .given()
+            .map(|r| *r.get_ref())
+            .unwrap_or_default(),
         spans: PoolSpans {
             header: to_span(&header),
             size: scaling_spans.size.map(|s| to_span(&s)),

@@ -1,18 +1,26 @@
-//! `poolctl apply`: plan, ask for confirmation, execute, and summarize.
+//! `poolctl apply`: plan (or read a saved plan and check it is still true), ask for
+//! confirmation, execute, and summarize.
 
-use super::exit;
-use super::plan::{load_and_plan, stdout_style};
-use crate::apply::{apply_plan, Display, Outcome};
-use crate::plan::Action;
+use super::plan::{plan_one, stdout_style};
+use super::target::{self, Emulators};
+use super::{exit, report};
+use crate::apply::{apply_plan, ApplyReport, Display, Outcome};
+use crate::blueprint;
+use crate::plan::{Action, Plan, SavedPlan, SAVED_PLAN_KIND};
 use crate::render;
+use poolctl_provider::Provider;
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 pub struct ApplyArgs {
-    /// The blueprint file.
-    #[arg(short = 'f', long = "file", value_name = "FILE")]
-    pub file: PathBuf,
+    /// A plan saved with `poolctl plan -o FILE`: applied as it is, without a prompt,
+    /// if nothing it was made from has changed since.
+    #[arg(value_name = "SAVED_PLAN", conflicts_with = "file")]
+    pub saved: Option<PathBuf>,
+    /// The blueprint file: plan it now and apply that.
+    #[arg(short = 'f', long = "file", value_name = "FILE", required_unless_present = "saved")]
+    pub file: Option<PathBuf>,
     /// Skip the confirmation prompt.
     #[arg(long)]
     pub auto_approve: bool,
@@ -22,10 +30,19 @@ pub struct ApplyArgs {
 }
 
 pub async fn run(args: ApplyArgs) -> u8 {
-    let Some((_blueprint, plan, conn)) = load_and_plan(&args.file, args.emulator).await else {
+    let emulators = Emulators::default();
+    if let Some(saved) = &args.saved {
+        return apply_saved(saved, &emulators).await;
+    }
+    let Some(file) = &args.file else {
+        eprintln!("error: pass a blueprint with -f FILE, or a saved plan");
         return exit::ERROR;
     };
-    print!("{}", render::human(&plan, stdout_style()));
+    let Some(cluster) = plan_one(file, args.emulator, &emulators).await else {
+        return exit::ERROR;
+    };
+    let plan = &cluster.planned.plan;
+    print!("{}", render::human(plan, stdout_style()));
     if !plan.has_changes() {
         return exit::OK;
     }
@@ -33,10 +50,98 @@ pub async fn run(args: ApplyArgs) -> u8 {
         println!("\nApply cancelled: nothing was changed.");
         return exit::ERROR;
     }
+    execute(plan, cluster.provider.as_ref()).await
+}
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+enum SavedPlanError {
+    #[error("cannot read saved plan {path}: {message}")]
+    #[diagnostic(help("a saved plan is written by `poolctl plan -f BLUEPRINT -o FILE`"))]
+    Unreadable { path: String, message: String },
+    #[error("the saved plan {path} is stale: {}", .reasons.join("; "))]
+    #[diagnostic(
+        code(poolctl::apply::stale_plan),
+        help("nothing was changed. Run `poolctl plan -o {path}` again, review it, and apply the new plan")
+    )]
+    Stale { path: String, reasons: Vec<String> },
+}
+
+async fn apply_saved(path: &Path, emulators: &Emulators) -> u8 {
+    let shown = path.display().to_string();
+    let unreadable = |message: String| SavedPlanError::Unreadable {
+        path: shown.clone(),
+        message,
+    };
+    let saved: SavedPlan = match std::fs::read_to_string(path)
+        .map_err(|e| e.to_string())
+        .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()))
+    {
+        Ok(saved) => saved,
+        Err(message) => {
+            report(unreadable(message));
+            return exit::ERROR;
+        }
+    };
+    if saved.kind != SAVED_PLAN_KIND || saved.format_version != 1 {
+        report(unreadable(format!(
+            "not a poolctl saved plan of format 1 (kind {:?}, format {})",
+            saved.kind, saved.format_version
+        )));
+        return exit::ERROR;
+    }
+    let blueprint_text = std::fs::read_to_string(&saved.blueprint).unwrap_or_default();
+    let blueprint = match blueprint::load(&saved.blueprint) {
+        Ok(bp) => bp,
+        Err(err) => {
+            report(err);
+            return exit::ERROR;
+        }
+    };
+    let provider = match target::connect(&blueprint, &saved.blueprint, saved.emulator, emulators)
+        .await
+    {
+        Ok(provider) => provider,
+        Err(err) => {
+            report(err);
+            return exit::ERROR;
+        }
+    };
+    let live = match provider.list_pools().await {
+        Ok(live) => live,
+        Err(err) => {
+            report(crate::plan::PlanError::from(err));
+            return exit::ERROR;
+        }
+    };
+    let stale = saved.staleness(&blueprint_text, &live);
+    if !stale.is_empty() {
+        report(SavedPlanError::Stale {
+            path: shown,
+            reasons: stale.iter().map(ToString::to_string).collect(),
+        });
+        return exit::STALE_PLAN;
+    }
+    print!("{}", render::human(&saved.plan, stdout_style()));
+    if !saved.plan.has_changes() {
+        return exit::OK;
+    }
+    execute(&saved.plan, provider.as_ref()).await
+}
+
+async fn execute(plan: &Plan, provider: &dyn Provider) -> u8 {
     println!();
     let display = Display::for_terminal(std::io::stdout().is_terminal());
-    let report = apply_plan(&plan, conn.provider.as_ref(), &display).await;
+    let report = apply_plan(plan, provider, &display).await;
     drop(display);
+    print_report(&report);
+    if report.failed() > 0 {
+        exit::ERROR
+    } else {
+        exit::OK
+    }
+}
+
+fn print_report(report: &ApplyReport) {
     println!();
     for step in &report.steps {
         match &step.outcome {
@@ -60,11 +165,6 @@ pub async fn run(args: ApplyArgs) -> u8 {
         report.skipped(),
         report.wall_time().as_secs_f64(),
     );
-    if report.failed() > 0 {
-        exit::ERROR
-    } else {
-        exit::OK
-    }
 }
 
 async fn confirm(cluster: &str) -> bool {

@@ -51,6 +51,8 @@ pub mod exit {
     pub const ERROR: u8 = 1;
     /// `plan --detailed-exitcode` with changes to make.
     pub const CHANGES: u8 = 2;
+    /// `apply SAVED_PLAN` refused: the blueprint or the live pools changed since the plan.
+    pub const STALE_PLAN: u8 = 3;
 }
 
 pub fn main() -> ExitCode {

@@ -1,36 +1,177 @@
-//! `poolctl plan`: read the live pools, diff them against the blueprint, print the plan.
+//! `poolctl plan`: read the live pools, diff them against one blueprint or a fleet of
+//! them, print the plans (text, JSON or Markdown) and optionally save one.
 
-use super::{exit, target};
+use super::target::{self, Emulators};
+use super::{exit, report};
 use crate::blueprint::{self, Blueprint};
-use crate::plan::{plan_cluster, Plan};
+use crate::plan::{plan_cluster, Plan, Planned, SavedPlan};
 use crate::render::{self, Style};
+use futures::stream::{self, StreamExt};
+use poolctl_provider::Provider;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
-    /// The blueprint file.
+    /// Blueprint files, or folders of them (*.toml); several plan a fleet of clusters.
+    #[arg(value_name = "BLUEPRINT")]
+    pub paths: Vec<PathBuf>,
+    /// A blueprint file (the same as a positional one).
     #[arg(short = 'f', long = "file", value_name = "FILE")]
-    pub file: PathBuf,
+    pub files: Vec<PathBuf>,
     /// Exit 0 when there is nothing to change, 2 when there is, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
     /// Plan against the built-in emulator instead of the cloud.
     #[arg(long)]
     pub emulator: bool,
+    /// Print the plan as JSON (format documented in docs/plan-json.md).
+    #[arg(long, conflicts_with = "markdown")]
+    pub json: bool,
+    /// Print the plan as Markdown, for a pull-request comment.
+    #[arg(long)]
+    pub markdown: bool,
+    /// Save the plan, with fingerprints of the live pools, for `poolctl apply FILE`.
+    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// How many clusters are read at once when planning a fleet.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
+    pub parallelism: u16,
+}
+
+/// One planned cluster, with what `apply` needs to carry it out.
+pub(super) struct ClusterPlan {
+    pub path: PathBuf,
+    pub blueprint: Blueprint,
+    pub planned: Planned,
+    pub provider: Box<dyn Provider>,
 }
 
 pub async fn run(args: PlanArgs) -> u8 {
-    let Some((blueprint, plan, _conn)) = load_and_plan(&args.file, args.emulator).await else {
-        return exit::ERROR;
+    let paths = match blueprint_paths(args.files.iter().chain(&args.paths)) {
+        Ok(paths) => paths,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return exit::ERROR;
+        }
     };
-    let _ = blueprint;
-    print!("{}", render::human(&plan, stdout_style()));
-    if args.detailed_exitcode && plan.has_changes() {
+    if args.out.is_some() && paths.len() != 1 {
+        eprintln!("error: -o saves the plan of one blueprint; {} were given", paths.len());
+        return exit::ERROR;
+    }
+    let emulators = Emulators::default();
+    let results: Vec<Option<ClusterPlan>> = stream::iter(paths.iter())
+        .map(|path| plan_one(path, args.emulator, &emulators))
+        .buffered(usize::from(args.parallelism))
+        .collect()
+        .await;
+    let failed = results.iter().filter(|r| r.is_none()).count();
+    let plans: Vec<&ClusterPlan> = results.iter().flatten().collect();
+
+    if let (Some(out), [one]) = (&args.out, plans.as_slice()) {
+        if let Err(message) = save(out, one, args.emulator) {
+            eprintln!("error: {message}");
+            return exit::ERROR;
+        }
+    }
+    let just_plans: Vec<Plan> = plans.iter().map(|p| p.planned.plan.clone()).collect();
+    let fleet = paths.len() > 1;
+    if args.json {
+        let doc = if fleet {
+            render::json_fleet(&just_plans)
+        } else {
+            just_plans.first().map(render::json).unwrap_or_default()
+        };
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else if args.markdown {
+        let text = if fleet {
+            render::markdown_fleet(&just_plans)
+        } else {
+            just_plans.first().map(render::markdown).unwrap_or_default()
+        };
+        print!("{text}");
+    } else {
+        for (i, plan) in just_plans.iter().enumerate() {
+            if i > 0 {
+                println!();
+            }
+            print!("{}", render::human(plan, stdout_style()));
+        }
+        if fleet {
+            println!("\n{}", fleet_summary(&just_plans, failed));
+        }
+    }
+    if let Some(out) = &args.out {
+        if failed == 0 {
+            eprintln!("Saved the plan to {}; run `poolctl apply {}` to carry it out.", out.display(), out.display());
+        }
+    }
+    if failed > 0 {
+        exit::ERROR
+    } else if args.detailed_exitcode && just_plans.iter().any(Plan::has_changes) {
         exit::CHANGES
     } else {
         exit::OK
     }
+}
+
+fn fleet_summary(plans: &[Plan], failed: usize) -> String {
+    let mut total = crate::plan::Summary::default();
+    for plan in plans {
+        let s = plan.summary();
+        total.add += s.add;
+        total.change += s.change;
+        total.replace += s.replace;
+        total.destroy += s.destroy;
+    }
+    let changed = plans.iter().filter(|p| p.has_changes()).count();
+    format!(
+        "Fleet: {} clusters planned, {changed} with changes, {failed} failed. \
+         Plan: {} to add, {} to change, {} to replace, {} to destroy.",
+        plans.len() + failed,
+        total.add,
+        total.change,
+        total.replace,
+        total.destroy
+    )
+}
+
+/// Expands folders into their `*.toml` files (sorted), keeping files as given.
+fn blueprint_paths<'a>(given: impl Iterator<Item = &'a PathBuf>) -> Result<Vec<PathBuf>, String> {
+    let mut paths = Vec::new();
+    for path in given {
+        if path.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| format!("cannot read folder {}: {e}", path.display()))?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            if found.is_empty() {
+                return Err(format!("folder {} holds no *.toml blueprint", path.display()));
+            }
+            found.sort();
+            paths.extend(found);
+        } else {
+            paths.push(path.clone());
+        }
+    }
+    if paths.is_empty() {
+        return Err("no blueprint given: pass a file (or -f FILE) or a folder".into());
+    }
+    Ok(paths)
+}
+
+fn save(out: &Path, cluster: &ClusterPlan, emulator_flag: bool) -> Result<(), String> {
+    let text = cluster.blueprint.source.inner().clone();
+    let saved = SavedPlan::new(
+        cluster.planned.plan.clone(),
+        &cluster.path,
+        &text,
+        target::uses_emulator(&cluster.blueprint, emulator_flag),
+        &cluster.planned.live,
+    );
+    let json = serde_json::to_string_pretty(&saved).map_err(|e| e.to_string())?;
+    std::fs::write(out, json).map_err(|e| format!("cannot write {}: {e}", out.display()))
 }
 
 pub(super) fn stdout_style() -> Style {
@@ -41,29 +182,35 @@ pub(super) fn stdout_style() -> Style {
     }
 }
 
-/// Loads the blueprint, connects and plans, reporting any error as a diagnostic.
-pub(super) async fn load_and_plan(
-    file: &Path,
+/// Loads one blueprint, connects and plans, reporting any error as a diagnostic.
+pub(super) async fn plan_one(
+    path: &Path,
     emulator: bool,
-) -> Option<(Blueprint, Plan, target::Connection)> {
-    let blueprint = match blueprint::load(file) {
+    emulators: &Emulators,
+) -> Option<ClusterPlan> {
+    let blueprint = match blueprint::load(path) {
         Ok(bp) => bp,
         Err(err) => {
-            super::report(err);
+            report(err);
             return None;
         }
     };
-    let conn = match target::connect(&blueprint, file, emulator).await {
-        Ok(conn) => conn,
+    let provider = match target::connect(&blueprint, path, emulator, emulators).await {
+        Ok(provider) => provider,
         Err(err) => {
-            super::report(err);
+            report(err);
             return None;
         }
     };
-    match plan_cluster(&blueprint, conn.provider.as_ref()).await {
-        Ok(plan) => Some((blueprint, plan, conn)),
+    match plan_cluster(&blueprint, provider.as_ref()).await {
+        Ok(planned) => Some(ClusterPlan {
+            path: path.to_path_buf(),
+            blueprint,
+            planned,
+            provider,
+        }),
         Err(err) => {
-            super::report(err);
+            report(err);
             None
         }
     }

@@ -3,10 +3,10 @@
 
 use super::ownership::{find_live, is_managed, ownership_tags};
 use super::{Action, FieldChange, Plan, PoolChange, Reason};
-use crate::blueprint::{Blueprint, PoolClass};
+use crate::blueprint::{Blueprint, PoolClass, ReplaceStrategy};
 use poolctl_provider::{
-    Capability, CapabilityTable, Field, Gpu, LivePool, PoolSpec, PoolUpdate, Provider,
-    ProviderError, Taint,
+    owned::with_live_cloud_owned, replacement_name, without_cloud_owned, Capability, CapabilityTable, Field, Gpu, LivePool,
+    PoolSpec, PoolUpdate, Provider, ProviderError, Taint,
 };
 use std::collections::BTreeMap;
 
@@ -41,16 +41,37 @@ pub struct DesiredPool {
     pub logical: String,
     pub spec: PoolSpec,
     pub core: bool,
+    pub replace: ReplaceStrategy,
+}
+
+/// A plan and the live pools it was made from (for saved plans' fingerprints).
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub plan: Plan,
+    pub live: Vec<LivePool>,
 }
 
 /// Reads the live pools of the blueprint's cluster and plans the changes.
 pub async fn plan_cluster(
     blueprint: &Blueprint,
     provider: &dyn Provider,
-) -> Result<Plan, PlanError> {
+) -> Result<Planned, PlanError> {
     let live = provider.list_pools().await?;
     check_static_sizes(blueprint, provider).await?;
-    let desired: Vec<DesiredPool> = blueprint
+    let desired = desired_pools(blueprint);
+    let plan = diff_pools(
+        provider.kind(),
+        &blueprint.cluster.name,
+        &desired,
+        &live,
+        provider.capabilities(),
+    );
+    Ok(Planned { plan, live })
+}
+
+/// The blueprint's pools as the diff wants them: with poolctl's ownership tags.
+pub fn desired_pools(blueprint: &Blueprint) -> Vec<DesiredPool> {
+    blueprint
         .pools
         .iter()
         .map(|pool| {
@@ -61,16 +82,10 @@ pub async fn plan_cluster(
                 logical: pool.name.clone(),
                 spec,
                 core: pool.class == PoolClass::Core,
+                replace: pool.replace,
             }
         })
-        .collect();
-    Ok(diff_pools(
-        provider.kind(),
-        &blueprint.cluster.name,
-        &desired,
-        &live,
-        provider.capabilities(),
-    ))
+        .collect()
 }
 
 /// Pools that name no zones run in the cluster's zones, known only once the cluster is
@@ -98,8 +113,15 @@ pub fn diff_pools(
     let mut taken = vec![false; live.len()];
     let mut changes = Vec::new();
     for want in desired {
-        match find_live(live, &taken, &want.logical, &want.spec.name, cluster) {
-            None => changes.push(PoolChange {
+        let candidates = find_live(live, &taken, &want.logical, &want.spec.name, cluster);
+        // Two pools with one logical name are what an interrupted create-before-destroy
+        // leaves behind: keep the one closest to the blueprint, delete the others.
+        let best = candidates
+            .iter()
+            .copied()
+            .min_by_key(|&i| differing_fields(provider, &want.spec, &live[i].spec));
+        let Some(best) = best else {
+            changes.push(PoolChange {
                 pool: want.logical.clone(),
                 cloud_name: want.spec.name.clone(),
                 action: Action::Create,
@@ -108,12 +130,17 @@ pub fn diff_pools(
                 desired: Some(want.spec.clone()),
                 live: None,
                 core: want.core,
-            }),
-            Some(i) => {
-                taken[i] = true;
-                changes.push(diff_one(want, &live[i], cluster, capabilities));
+                replace_strategy: None,
+            });
+            continue;
+        };
+        for &i in &candidates {
+            taken[i] = true;
+            if i != best {
+                changes.push(delete(&live[i], want.logical.clone(), Reason::Leftover));
             }
         }
+        changes.push(diff_one(provider, want, &live[best], cluster, capabilities));
     }
     let mut unmanaged = Vec::new();
     for (i, pool) in live.iter().enumerate() {
@@ -127,16 +154,7 @@ pub fn diff_pools(
                 .get(super::POOL_TAG)
                 .cloned()
                 .unwrap_or_else(|| pool.spec.name.clone());
-            changes.push(PoolChange {
-                pool: logical,
-                cloud_name: pool.spec.name.clone(),
-                action: Action::Delete,
-                reason: Some(Reason::NotInBlueprint),
-                field_changes: Vec::new(),
-                desired: None,
-                live: Some(pool.spec.clone()),
-                core: false,
-            });
+            changes.push(delete(pool, logical, Reason::NotInBlueprint));
         } else {
             unmanaged.push(pool.spec.name.clone());
         }
@@ -151,19 +169,55 @@ pub fn diff_pools(
     }
 }
 
+fn delete(pool: &LivePool, logical: String, reason: Reason) -> PoolChange {
+    PoolChange {
+        pool: logical,
+        cloud_name: pool.spec.name.clone(),
+        action: Action::Delete,
+        reason: Some(reason),
+        field_changes: Vec::new(),
+        desired: None,
+        live: Some(pool.spec.clone()),
+        core: false,
+        replace_strategy: None,
+    }
+}
+
+/// How many fields of a live pool differ from the blueprint, what the cloud owns aside.
+fn differing_fields(provider: &str, want: &PoolSpec, have: &PoolSpec) -> usize {
+    let (want, have) = (
+        without_cloud_owned(provider, want),
+        without_cloud_owned(provider, have),
+    );
+    UPDATE_ORDER
+        .iter()
+        .filter(|f| compare(**f, &want, &have).is_some())
+        .count()
+}
+
 fn diff_one(
+    provider: &str,
     want: &DesiredPool,
     live: &LivePool,
     cluster: &str,
     capabilities: &CapabilityTable,
 ) -> PoolChange {
     let have = &live.spec;
-    let wanted = &want.spec;
+    let mut wanted = want.spec.clone();
+    // Labels and taints the cloud adds itself are no difference, whether or not the
+    // blueprint states them; updates still send the whole desired set, since GKE and AKS
+    // replace the set and would drop what the update leaves out.
+    let (bare_want, bare_have) = (
+        without_cloud_owned(provider, &wanted),
+        without_cloud_owned(provider, have),
+    );
+    let sent = with_live_cloud_owned(provider, &wanted, have);
     let mut field_changes = Vec::new();
     for field in UPDATE_ORDER {
-        let Some((old, new, update)) = compare(field, wanted, have) else {
+        let Some((old, new, _)) = compare(field, &bare_want, &bare_have) else {
             continue;
         };
+        let update = compare(field, &sent, have).and_then(|(_, _, update)| update);
         let (how, forces_replacement) = match (capabilities.get(field), &update) {
             (Capability::InPlace { call }, Some(_)) => (call.to_string(), false),
             (Capability::InPlace { .. }, None) => {
@@ -186,7 +240,18 @@ fn diff_one(
         .map(|c| c.field)
         .collect();
     let adopt = !is_managed(have, cluster);
+    let mut replace_strategy = None;
     let (action, reason) = if !replace_fields.is_empty() {
+        replace_strategy = Some(want.replace);
+        wanted.name = match want.replace {
+            // The new pool must exist beside the old one, so it needs a name of its own;
+            // it carries the same logical-name tag, which is how later plans find it.
+            ReplaceStrategy::CreateBeforeDestroy => {
+                let seed = serde_json::to_string(&wanted).unwrap_or_default();
+                replacement_name(provider, &have.name, &want.logical, &seed)
+            }
+            ReplaceStrategy::DeleteFirst => have.name.clone(),
+        };
         (
             Action::Replace,
             Some(Reason::CannotUpdate {
@@ -200,15 +265,20 @@ fn diff_one(
     } else {
         (Action::Update, None)
     };
+    if action != Action::Replace {
+        // An existing pool keeps its cloud name, whatever the blueprint's key says.
+        wanted.name = have.name.clone();
+    }
     PoolChange {
         pool: want.logical.clone(),
         cloud_name: have.name.clone(),
         action,
         reason,
         field_changes,
-        desired: Some(wanted.clone()),
+        desired: Some(wanted),
         live: Some(have.clone()),
         core: want.core,
+        replace_strategy,
     }
 }
 

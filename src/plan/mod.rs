@@ -3,17 +3,20 @@
 
 mod diff;
 mod ownership;
+mod saved;
 #[cfg(test)]
 mod tests;
 
-pub use diff::{diff_pools, plan_cluster, DesiredPool, PlanError};
+pub use diff::{desired_pools, diff_pools, plan_cluster, DesiredPool, PlanError, Planned};
 pub use ownership::{BLUEPRINT_TAG, POOL_TAG};
+pub use saved::{sha256_hex, SavedPlan, Staleness, SAVED_PLAN_KIND};
 
 use poolctl_provider::{Field, PoolSpec, PoolUpdate};
-use serde::Serialize;
+use crate::blueprint::ReplaceStrategy;
+use serde::{Deserialize, Serialize};
 
 /// What happens to one pool.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     NoOp,
@@ -38,7 +41,7 @@ impl Action {
 }
 
 /// Why an action was chosen, when it is not obvious from the action alone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Reason {
     /// A pool poolctl created is no longer in the blueprint.
@@ -47,10 +50,13 @@ pub enum Reason {
     Adopt,
     /// Fields the cloud cannot change in place.
     CannotUpdate { fields: Vec<Field> },
+    /// A second pool carries this logical name, left over from an interrupted
+    /// replacement: the one that matches the blueprint stays.
+    Leftover,
 }
 
 /// One field's change, old and new value as a user reads them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldChange {
     pub field: Field,
     pub old: String,
@@ -59,16 +65,16 @@ pub struct FieldChange {
     pub how: String,
     pub forces_replacement: bool,
     /// The in-place update to send; `None` when it forces a replacement.
-    #[serde(skip)]
     pub update: Option<PoolUpdate>,
 }
 
 /// The plan for one pool.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PoolChange {
     /// The logical name (the key under `[pools]`), or the cloud name of an unlisted pool.
     pub pool: String,
-    /// The cloud's pool name.
+    /// The cloud's pool name now. A replacement made create-before-destroy creates
+    /// `desired.name`, a new derived name, before it deletes this one.
     pub cloud_name: String,
     pub action: Action,
     pub reason: Option<Reason>,
@@ -79,10 +85,12 @@ pub struct PoolChange {
     pub live: Option<PoolSpec>,
     /// Whether this is a core pool (applied first, and flagged when replaced).
     pub core: bool,
+    /// How a replacement is carried out; `None` unless the action is a replacement.
+    pub replace_strategy: Option<ReplaceStrategy>,
 }
 
 /// Everything that would change in one cluster.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
     pub provider: String,
     pub cluster: String,

@@ -23,23 +23,32 @@ pub fn is_managed(spec: &PoolSpec, cluster: &str) -> bool {
         && spec.tags.contains_key(POOL_TAG)
 }
 
-/// Finds the live pool for a logical pool: the one tagged with its logical name wins over
-/// one that merely has the same name, so a renamed or replaced pool is still found.
+/// The live pools that stand for a logical pool: every pool of this cluster tagged with
+/// its logical name (a replacement in progress leaves two); failing those, the pool that
+/// merely has its name (which is then adopted or already poolctl's).
 pub fn find_live(
     live: &[LivePool],
     taken: &[bool],
     logical: &str,
     cloud_name: &str,
     cluster: &str,
-) -> Option<usize> {
-    let by_tag = live.iter().enumerate().position(|(i, p)| {
-        !taken[i]
-            && is_managed(&p.spec, cluster)
-            && p.spec.tags.get(POOL_TAG).map(String::as_str) == Some(logical)
-    });
-    by_tag.or_else(|| {
-        live.iter()
-            .enumerate()
-            .position(|(i, p)| !taken[i] && p.spec.name == cloud_name)
-    })
+) -> Vec<usize> {
+    let tagged: Vec<usize> = live
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| {
+            !taken[*i]
+                && is_managed(&p.spec, cluster)
+                && p.spec.tags.get(POOL_TAG).map(String::as_str) == Some(logical)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if !tagged.is_empty() {
+        return tagged;
+    }
+    live.iter()
+        .enumerate()
+        .position(|(i, p)| !taken[i] && p.spec.name == cloud_name)
+        .into_iter()
+        .collect()
 }

@@ -3,6 +3,7 @@
 use super::diff::{diff_pools, DesiredPool};
 use super::ownership::ownership_tags;
 use super::{Action, Reason};
+use crate::blueprint::ReplaceStrategy;
 use poolctl_provider::{
     Capability, CapabilityTable, Effect, Field, LivePool, PoolSpec, PoolUpdate, Scaling, Taint,
 };
@@ -39,6 +40,7 @@ fn desired(spec: PoolSpec) -> DesiredPool {
         logical: spec.name.clone(),
         spec,
         core: false,
+        replace: ReplaceStrategy::CreateBeforeDestroy,
     }
 }
 

@@ -1,6 +1,7 @@
 //! The human plan: one block per pool (`+`, `~`, `-/+`, `-`) with the changed fields,
 //! old -> new, then a one-line summary.
 
+use crate::blueprint::ReplaceStrategy;
 use crate::plan::{Action, Plan, PoolChange, Reason};
 use poolctl_provider::{PoolSpec, Scaling};
 use std::fmt::Write;
@@ -100,7 +101,21 @@ fn render_change(out: &mut String, change: &PoolChange, style: Style) {
                 .to_string()
         }
         (Action::Update, _) => "will be updated in place".to_string(),
-        (Action::Replace, _) => "must be replaced (deleted, then created again)".to_string(),
+        (Action::Replace, _) => match (&change.replace_strategy, &change.desired) {
+            (Some(ReplaceStrategy::CreateBeforeDestroy), Some(new))
+                if new.name != change.cloud_name =>
+            {
+                format!(
+                    "must be replaced: {} is created first, then {} is deleted",
+                    new.name, change.cloud_name
+                )
+            }
+            _ => "must be replaced: it is deleted first, then created again".to_string(),
+        },
+        (Action::Delete, Some(Reason::Leftover)) => {
+            "will be deleted: a newer pool with the same logical name matches the blueprint"
+                .to_string()
+        }
         (Action::Delete, Some(Reason::NotInBlueprint)) => {
             "will be deleted: it is no longer in the blueprint".to_string()
         }

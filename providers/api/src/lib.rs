@@ -1,19 +1,25 @@
 //! `poolctl-provider`: the one contract every cloud provider implements and the only
 //! thing the `poolctl` binary knows about clouds: the normalized pool model, the
-//! [`Provider`] trait, capability tables and the provider error type.
+//! [`Provider`] trait, the provider error type, and what planning needs to know of each
+//! cloud: its capability table ([`capability`]), the labels and taints it injects
+//! ([`owned`]) and its pool name rules ([`naming`]).
 //!
 //! It holds no HTTP code and no cloud wire types: those live in each provider crate.
 
-mod capability;
+pub mod capability;
 mod error;
 mod model;
+pub mod naming;
+pub mod owned;
 
-pub use capability::{Capability, CapabilityTable, Field};
+pub use capability::{capability_table, Capability, CapabilityTable, Field};
 pub use error::{ProviderError, ProviderResult};
 pub use model::{
     ClusterInfo, ClusterTarget, Effect, Gpu, LivePool, ParseTaintError, PoolSpec, PoolUpdate,
     Scaling, Taint,
 };
+pub use naming::{replacement_name, valid_pool_name};
+pub use owned::without_cloud_owned;
 
 use async_trait::async_trait;
 

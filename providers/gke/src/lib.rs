@@ -4,7 +4,6 @@
 //! The one public constructor is [`GkeProvider::new`]; everything else is the
 //! [`poolctl_provider::Provider`] trait.
 
-mod capabilities;
 mod client;
 mod convert;
 mod wire;
@@ -308,7 +307,7 @@ impl Provider for GkeProvider {
     }
 
     fn capabilities(&self) -> &'static CapabilityTable {
-        &capabilities::GKE
+        &poolctl_provider::capability::GKE
     }
 
     async fn cluster(&self) -> ProviderResult<ClusterInfo> {

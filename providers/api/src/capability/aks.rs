@@ -1,0 +1,79 @@
+//! AKS (Microsoft.ContainerService agentPools): which pool fields a PUT of the whole agent
+//! pool changes in place, and which force a new pool. Facts: provider-apis.md sections 2.1
+//! and 2.3.
+
+use super::{Capability, CapabilityTable, Field};
+
+pub static AKS: CapabilityTable = CapabilityTable::complete(
+    "aks",
+    &[
+        // `vmSize` is in azurerm's `cycleNodePoolProperties` list, and Microsoft's docs say
+        // the VM size can't change after creation (§2.3).
+        (
+            Field::MachineType,
+            Capability::Replace {
+                why: "AKS cannot change vmSize after creation",
+            },
+        ),
+        // `count` and the autoscaler fields (`enableAutoScaling`, `minCount`, `maxCount`) are
+        // in place (§2.3). There is no PATCH: GET, modify, PUT the whole pool (§2.1).
+        (
+            Field::Scaling,
+            Capability::InPlace {
+                call: "PUT agentPools/{pool} (count, enableAutoScaling, minCount, maxCount)",
+            },
+        ),
+        // `nodeLabels` is in place (§2.3), sent as the whole set in the whole pool.
+        (
+            Field::Labels,
+            Capability::InPlace {
+                call: "PUT agentPools/{pool} (nodeLabels)",
+            },
+        ),
+        // `nodeTaints` was immutable (azure-rest-api-specs#11137) and is mutable now; azurerm
+        // dropped ForceNew in PR #24658 (2024-01). Needs an api-version from 2024 or later
+        // (§2.3).
+        (
+            Field::Taints,
+            Capability::InPlace {
+                call: "PUT agentPools/{pool} (nodeTaints)",
+            },
+        ),
+        // `scaleSetPriority` (Regular/Spot) is fixed at creation (§2.3).
+        (
+            Field::Spot,
+            Capability::Replace {
+                why: "AKS cannot change scaleSetPriority (spot) after creation",
+            },
+        ),
+        // An AKS GPU is the GPU `vmSize` (§0: GPU = GPU vmSize), and `vmSize` is immutable
+        // (§2.3), so a different GPU means a different pool.
+        (
+            Field::Gpu,
+            Capability::Replace {
+                why: "on AKS the GPU comes with vmSize, which cannot change after creation",
+            },
+        ),
+        // `osDiskSizeGB` is in azurerm's `cycleNodePoolProperties` list (§2.3).
+        (
+            Field::DiskGb,
+            Capability::Replace {
+                why: "AKS cannot change osDiskSizeGB after creation",
+            },
+        ),
+        // `availabilityZones` is in azurerm's `cycleNodePoolProperties` list (§2.3).
+        (
+            Field::Zones,
+            Capability::Replace {
+                why: "AKS cannot change availabilityZones after creation",
+            },
+        ),
+        // `tags` is in place (§2.3).
+        (
+            Field::Tags,
+            Capability::InPlace {
+                call: "PUT agentPools/{pool} (tags)",
+            },
+        ),
+    ],
+);

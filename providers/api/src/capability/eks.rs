@@ -1,0 +1,77 @@
+//! EKS (API 2017-11-01): which node-group fields UpdateNodegroupConfig and the tag APIs
+//! change in place, and which force a new node group. Facts: provider-apis.md sections 3.1,
+//! 3.2 and 3.3.
+
+use super::{Capability, CapabilityTable, Field};
+
+pub static EKS: CapabilityTable = CapabilityTable::complete(
+    "eks",
+    &[
+        // `instanceTypes` is immutable (§3.3).
+        (
+            Field::MachineType,
+            Capability::Replace {
+                why: "EKS cannot change a node group's instanceTypes after creation",
+            },
+        ),
+        // UpdateNodegroupConfig takes `scalingConfig` (§3.2, §3.3). `desiredSize` is sent
+        // only when it must move (clamped into the new bounds, §3.6).
+        (
+            Field::Scaling,
+            Capability::InPlace {
+                call: "POST node-groups/{ng}/update-config (scalingConfig)",
+            },
+        ),
+        // UpdateNodegroupConfig `labels{addOrUpdateLabels,removeLabels}`: deltas, not a
+        // replacement (§3.2).
+        (
+            Field::Labels,
+            Capability::InPlace {
+                call: "POST node-groups/{ng}/update-config (labels add/remove)",
+            },
+        ),
+        // UpdateNodegroupConfig `taints{addOrUpdateTaints,removeTaints}`: deltas (§3.2).
+        (
+            Field::Taints,
+            Capability::InPlace {
+                call: "POST node-groups/{ng}/update-config (taints add/remove)",
+            },
+        ),
+        // `capacityType` (ON_DEMAND/SPOT) is immutable (§3.3).
+        (
+            Field::Spot,
+            Capability::Replace {
+                why: "EKS cannot change a node group's capacityType (spot) after creation",
+            },
+        ),
+        // An EKS GPU pool is GPU `instanceTypes` plus a GPU `amiType` (§3.2); both are
+        // immutable (§3.3).
+        (
+            Field::Gpu,
+            Capability::Replace {
+                why: "on EKS the GPU comes with instanceTypes and amiType, which cannot change after creation",
+            },
+        ),
+        // `diskSize` is immutable (§3.3).
+        (
+            Field::DiskGb,
+            Capability::Replace {
+                why: "EKS cannot change a node group's diskSize after creation",
+            },
+        ),
+        // Zones are implied by `subnets` (§0), which are immutable (§3.3).
+        (
+            Field::Zones,
+            Capability::Replace {
+                why: "EKS places a node group by its subnets, which cannot change after creation",
+            },
+        ),
+        // Tags go through TagResource / UntagResource (§3.1, §3.3), not UpdateNodegroupConfig.
+        (
+            Field::Tags,
+            Capability::InPlace {
+                call: "POST /tags/{arn} (TagResource), DELETE /tags/{arn} (UntagResource)",
+            },
+        ),
+    ],
+);

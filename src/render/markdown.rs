@@ -1,0 +1,388 @@
+//! The Markdown plan, for a pull-request comment: summary line, a table of changed pools,
+//! then one collapsible block per pool with its field changes as a diff.
+
+use crate::blueprint::ReplaceStrategy;
+use crate::plan::{Action, Plan, PoolChange, Reason, Summary};
+use poolctl_provider::{PoolSpec, Scaling};
+use std::fmt::Write;
+
+/// Renders the plan for one cluster.
+pub fn markdown(plan: &Plan) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "## poolctl plan: {} cluster {}\n",
+        plan.provider,
+        code(&plan.cluster)
+    );
+    render_cluster(&mut out, plan);
+    out
+}
+
+/// Renders the plans for several clusters: the totals and a table of clusters, then one
+/// section per cluster.
+pub fn markdown_fleet(plans: &[Plan]) -> String {
+    let mut out = String::new();
+    let noun = if plans.len() == 1 {
+        "cluster"
+    } else {
+        "clusters"
+    };
+    let _ = writeln!(out, "## poolctl plan: {} {noun}\n", plans.len());
+    if plans.is_empty() {
+        out.push_str("No clusters were planned.\n");
+        return out;
+    }
+    let total = plans
+        .iter()
+        .map(Plan::summary)
+        .fold(Summary::default(), |t, s| Summary {
+            add: t.add + s.add,
+            change: t.change + s.change,
+            replace: t.replace + s.replace,
+            destroy: t.destroy + s.destroy,
+        });
+    if plans.iter().any(Plan::has_changes) {
+        let _ = writeln!(out, "{} (all clusters)\n", summary_line(total));
+    } else {
+        out.push_str("**No changes** in any cluster.\n\n");
+    }
+    out.push_str("| Provider | Cluster | Add | Change | Replace | Destroy |\n");
+    out.push_str("|---|---|--:|--:|--:|--:|\n");
+    for plan in plans {
+        let s = plan.summary();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            cell(&plan.provider),
+            cell(&code(&plan.cluster)),
+            s.add,
+            s.change,
+            s.replace,
+            s.destroy
+        );
+    }
+    for plan in plans {
+        let _ = writeln!(
+            out,
+            "\n### {} cluster {}\n",
+            plan.provider,
+            code(&plan.cluster)
+        );
+        render_cluster(&mut out, plan);
+    }
+    out
+}
+
+fn summary_line(s: Summary) -> String {
+    format!(
+        "**Plan: {} to add, {} to change, {} to replace, {} to destroy.**",
+        s.add, s.change, s.replace, s.destroy
+    )
+}
+
+/// Everything under a cluster's heading.
+fn render_cluster(out: &mut String, plan: &Plan) {
+    if !plan.has_changes() {
+        let _ = writeln!(
+            out,
+            "**No changes.** The node pools match the blueprint ({} pools).",
+            plan.changes.len()
+        );
+        render_unmanaged(out, plan);
+        return;
+    }
+    let _ = writeln!(out, "{}\n", summary_line(plan.summary()));
+    let changed: Vec<&PoolChange> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .collect();
+    for change in changed
+        .iter()
+        .filter(|c| c.action == Action::Replace && c.core)
+    {
+        let _ = writeln!(
+            out,
+            "> [!WARNING]\n> **Core pool {} will be replaced**: system services lose their nodes while it is replaced.\n",
+            code(&change.pool)
+        );
+    }
+    out.push_str("| Action | Pool | Change |\n");
+    out.push_str("|:-:|---|---|\n");
+    for change in &changed {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            cell(&code(change.action.symbol())),
+            cell(&pool_name(change)),
+            cell(&what(change))
+        );
+    }
+    let unchanged: Vec<String> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::NoOp)
+        .map(|c| code(&c.pool))
+        .collect();
+    if !unchanged.is_empty() {
+        let _ = writeln!(out, "\nUnchanged: {}.", unchanged.join(", "));
+    }
+    for change in changed {
+        render_details(out, change);
+    }
+    render_unmanaged(out, plan);
+}
+
+fn render_unmanaged(out: &mut String, plan: &Plan) {
+    if plan.unmanaged.is_empty() {
+        return;
+    }
+    let names: Vec<String> = plan.unmanaged.iter().map(|n| code(n)).collect();
+    let _ = writeln!(
+        out,
+        "\nUnmanaged pools (not created by poolctl; left alone): {}.",
+        names.join(", ")
+    );
+}
+
+/// The pool's name for the table: logical name, the cloud name when it differs, and
+/// whether it is a core pool.
+fn pool_name(change: &PoolChange) -> String {
+    let mut name = code(&change.pool);
+    if change.cloud_name != change.pool {
+        let _ = write!(name, " (cloud name {})", code(&change.cloud_name));
+    }
+    if change.core {
+        name.push_str(" (core)");
+    }
+    name
+}
+
+/// The table's one-line description of a change.
+fn what(change: &PoolChange) -> String {
+    let fields = |forcing_only: bool| -> String {
+        let names: Vec<String> = change
+            .field_changes
+            .iter()
+            .filter(|f| f.forces_replacement || !forcing_only)
+            .map(|f| code(f.field.blueprint_key()))
+            .collect();
+        names.join(", ")
+    };
+    match (change.action, &change.reason) {
+        (Action::Create, _) => match &change.desired {
+            Some(spec) => format!(
+                "create: {}, {}",
+                code(&spec.machine_type),
+                scaling(spec.scaling)
+            ),
+            None => "create".to_string(),
+        },
+        (Action::Update, Some(Reason::Adopt)) => {
+            format!("adopt, then update in place: {}", fields(false))
+        }
+        (Action::Update, _) => format!("update in place: {}", fields(false)),
+        (Action::Replace, _) => format!("replace: {} cannot change in place", fields(true)),
+        (Action::Delete, Some(Reason::NotInBlueprint)) => {
+            "delete: no longer in the blueprint".to_string()
+        }
+        (Action::Delete, Some(Reason::Leftover)) => {
+            "delete: left over from an interrupted replacement".to_string()
+        }
+        (Action::Delete, _) => "delete".to_string(),
+        (Action::NoOp, _) => "none".to_string(),
+    }
+}
+
+/// The collapsible block for one changed pool.
+fn render_details(out: &mut String, change: &PoolChange) {
+    let headline = match (change.action, &change.reason) {
+        (Action::Create, _) => "will be created".to_string(),
+        (Action::Update, Some(Reason::Adopt)) => {
+            "will be adopted (not created by poolctl; the blueprint names it) and updated in place"
+                .to_string()
+        }
+        (Action::Update, _) => "will be updated in place".to_string(),
+        (Action::Replace, _) => {
+            let core = if change.core { " (core pool)" } else { "" };
+            match (&change.replace_strategy, &change.desired) {
+                (Some(ReplaceStrategy::CreateBeforeDestroy), Some(new))
+                    if new.name != change.cloud_name =>
+                {
+                    format!(
+                        "must be replaced{core}: <code>{}</code> is created first, then <code>{}</code> is deleted",
+                        html(&new.name),
+                        html(&change.cloud_name)
+                    )
+                }
+                _ => format!("must be replaced{core}: it is deleted first, then created again"),
+            }
+        }
+        (Action::Delete, Some(Reason::NotInBlueprint)) => {
+            "will be deleted: it is no longer in the blueprint".to_string()
+        }
+        (Action::Delete, Some(Reason::Leftover)) => {
+            "will be deleted: a newer pool with the same logical name matches the blueprint"
+                .to_string()
+        }
+        (Action::Delete, _) => "will be deleted".to_string(),
+        (Action::NoOp, _) => "is up to date".to_string(),
+    };
+    let mut name = format!("<b>{}</b>", html(&change.pool));
+    if change.cloud_name != change.pool {
+        let _ = write!(
+            name,
+            " (cloud name <code>{}</code>)",
+            html(&change.cloud_name)
+        );
+    }
+    let mut lines = Vec::new();
+    match change.action {
+        Action::Create => {
+            if let Some(spec) = &change.desired {
+                spec_lines(&mut lines, spec, '+');
+            }
+        }
+        Action::Delete => {
+            if let Some(spec) = &change.live {
+                spec_lines(&mut lines, spec, '-');
+            }
+        }
+        Action::Update | Action::Replace => {
+            for f in &change.field_changes {
+                let key = f.field.blueprint_key();
+                lines.push(format!("- {key}: {}", f.old));
+                lines.push(format!("+ {key}: {}", f.new));
+                if f.forces_replacement {
+                    lines.push(format!("!   forces replacement: {}", f.how));
+                } else {
+                    lines.push(format!("#   in place: {}", f.how));
+                }
+            }
+        }
+        Action::NoOp => {}
+    }
+    let _ = writeln!(
+        out,
+        "\n<details><summary><code>{}</code> {name} {headline}</summary>\n",
+        html(change.action.symbol())
+    );
+    if !lines.is_empty() {
+        let body = lines.join("\n");
+        let fence = fence_for(&body);
+        let _ = writeln!(out, "{fence}diff\n{body}\n{fence}\n");
+    }
+    out.push_str("</details>\n");
+}
+
+/// The rows of a whole pool, as the human plan shows them for a create.
+fn spec_lines(lines: &mut Vec<String>, spec: &PoolSpec, sign: char) {
+    let mut rows: Vec<(&str, String)> = vec![
+        ("machine_type", spec.machine_type.clone()),
+        match spec.scaling {
+            Scaling::Fixed { nodes } => ("size", nodes.to_string()),
+            Scaling::Autoscale { min, max } => ("autoscale", format!("{min}..{max}")),
+        },
+    ];
+    if spec.spot {
+        rows.push(("spot", "true".into()));
+    }
+    if let Some(gpu) = &spec.gpu {
+        rows.push(("gpu", format!("{} x{}", gpu.kind, gpu.count)));
+    }
+    if let Some(disk) = spec.disk_gb {
+        rows.push(("disk_gb", disk.to_string()));
+    }
+    if !spec.zones.is_empty() {
+        rows.push(("zones", format!("[{}]", spec.zones.join(", "))));
+    }
+    if !spec.labels.is_empty() {
+        let labels: Vec<String> = spec
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        rows.push(("labels", format!("{{{}}}", labels.join(", "))));
+    }
+    if !spec.taints.is_empty() {
+        let taints: Vec<String> = spec.taints.iter().map(ToString::to_string).collect();
+        rows.push(("taints", format!("[{}]", taints.join(", "))));
+    }
+    for (key, value) in rows {
+        lines.push(format!("{sign} {key}: {value}"));
+    }
+}
+
+fn scaling(s: Scaling) -> String {
+    match s {
+        Scaling::Fixed { nodes } => format!("{nodes} nodes"),
+        Scaling::Autoscale { min, max } => format!("autoscale {min}..{max}"),
+    }
+}
+
+/// The longest run of backticks in `text`.
+fn longest_backtick_run(text: &str) -> usize {
+    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
+
+/// An inline code span that survives backticks in the text.
+fn code(text: &str) -> String {
+    let ticks = "`".repeat(longest_backtick_run(text) + 1);
+    if text.starts_with('`') || text.ends_with('`') {
+        format!("{ticks} {text} {ticks}")
+    } else {
+        format!("{ticks}{text}{ticks}")
+    }
+}
+
+/// A code fence longer than any backtick run in the block.
+fn fence_for(body: &str) -> String {
+    "`".repeat(longest_backtick_run(body).max(2) + 1)
+}
+
+/// Text for a table cell: a `|` would end the cell, a newline the row.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Text inside HTML (the `<summary>` line).
+fn html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_spans_and_fences_outgrow_backticks_in_the_text() {
+        assert_eq!(code("web"), "`web`");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("`x"), "`` `x ``");
+        assert_eq!(fence_for("plain"), "```");
+        assert_eq!(fence_for("has ```` four"), "`````");
+    }
+
+    #[test]
+    fn table_cells_and_html_are_escaped() {
+        assert_eq!(cell("a|b\nc"), "a\\|b c");
+        assert_eq!(html("<b>&"), "&lt;b&gt;&amp;");
+    }
+
+    #[test]
+    fn an_empty_plan_says_no_changes() {
+        let plan = Plan {
+            provider: "gke".into(),
+            cluster: "prod".into(),
+            changes: Vec::new(),
+            unmanaged: vec!["legacy".into()],
+        };
+        let text = markdown(&plan);
+        assert!(text.contains("**No changes.**"), "{text}");
+        assert!(text.contains("`legacy`"), "{text}");
+        assert!(!text.contains("<details>"), "{text}");
+    }
+}
