@@ -43,11 +43,27 @@ fn a_folder_of_blueprints_is_planned_as_a_fleet() {
 fn one_bad_blueprint_fails_the_run_but_not_the_others() {
     let emu = Emu::start();
     let dir = fleet_dir(&emu, &["dev", "prod"]);
-    std::fs::write(dir.path().join("broken.toml"), "[cluster]\nprovider = \"gcp\"\n").expect("write");
-    let out = poolctl().arg("plan").arg(dir.path()).output().expect("runs");
+    std::fs::write(
+        dir.path().join("broken.toml"),
+        "[cluster]\nprovider = \"gcp\"\n",
+    )
+    .expect("write");
+    let out = poolctl()
+        .arg("plan")
+        .arg(dir.path())
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr_of(&out).contains("broken.toml"), "{}", stderr_of(&out));
-    assert!(stdout_of(&out).contains("Fleet: 3 clusters planned, 2 with changes, 1 failed."), "{}", stdout_of(&out));
+    assert!(
+        stderr_of(&out).contains("broken.toml"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert!(
+        stdout_of(&out).contains("Fleet: 3 clusters planned, 2 with changes, 1 failed."),
+        "{}",
+        stdout_of(&out)
+    );
 }
 
 #[test]
@@ -87,5 +103,8 @@ fn markdown_output_is_ready_for_a_pull_request() {
     assert!(out.status.success(), "{}", stderr_of(&out));
     let text = stdout_of(&out);
     assert!(text.contains("<details>"), "{text}");
-    assert!(text.contains("Plan: 4 to add, 0 to change, 0 to replace, 0 to destroy"), "{text}");
+    assert!(
+        text.contains("Plan: 4 to add, 0 to change, 0 to replace, 0 to destroy"),
+        "{text}"
+    );
 }

@@ -17,7 +17,10 @@ fn on_demand_batch(pools: &str) -> String {
 
 fn applied(emu: &Emu, pools: &str) -> Workspace {
     let ws = Workspace::new(&gke_blueprint(&emu.endpoint(), pools));
-    let out = ws.poolctl(&["apply", "--auto-approve"]).output().expect("runs");
+    let out = ws
+        .poolctl(&["apply", "--auto-approve"])
+        .output()
+        .expect("runs");
     assert!(out.status.success(), "{}", stdout_of(&out));
     ws
 }
@@ -34,19 +37,34 @@ fn plan(ws: &Workspace) -> (Option<i32>, String) {
 fn a_spot_change_replaces_the_pool_new_one_first() {
     let emu = Emu::start();
     let ws = applied(&emu, ANALYTICS_POOLS);
-    ws.write(&gke_blueprint(&emu.endpoint(), &on_demand_batch(ANALYTICS_POOLS)));
+    ws.write(&gke_blueprint(
+        &emu.endpoint(),
+        &on_demand_batch(ANALYTICS_POOLS),
+    ));
     let (code, text) = plan(&ws);
     assert_eq!(code, Some(2), "{text}");
-    assert!(text.contains("-/+ pool batch must be replaced: batch-"), "{text}");
-    assert!(text.contains("is created first, then batch is deleted"), "{text}");
+    assert!(
+        text.contains("-/+ pool batch must be replaced: batch-"),
+        "{text}"
+    );
+    assert!(
+        text.contains("is created first, then batch is deleted"),
+        "{text}"
+    );
     assert!(
         text.contains("spot    true -> false  # forces replacement: GKE cannot change"),
         "{text}"
     );
-    assert!(text.contains("Plan: 0 to add, 0 to change, 1 to replace, 0 to destroy."), "{text}");
+    assert!(
+        text.contains("Plan: 0 to add, 0 to change, 1 to replace, 0 to destroy."),
+        "{text}"
+    );
 
     let before = emu.mutations().len();
-    let out = ws.poolctl(&["apply", "--auto-approve"]).output().expect("runs");
+    let out = ws
+        .poolctl(&["apply", "--auto-approve"])
+        .output()
+        .expect("runs");
     assert!(out.status.success(), "{}", stdout_of(&out));
     let sent: Vec<_> = emu.mutations().into_iter().skip(before).collect();
     assert_eq!(sent.len(), 2, "{sent:?}");
@@ -55,7 +73,10 @@ fn a_spot_change_replaces_the_pool_new_one_first() {
         .as_str()
         .expect("name")
         .to_string();
-    assert!(new_name.starts_with("batch-") && new_name.len() == "batch-".len() + 4, "{new_name}");
+    assert!(
+        new_name.starts_with("batch-") && new_name.len() == "batch-".len() + 4,
+        "{new_name}"
+    );
     assert_eq!(sent[1].method, "DELETE");
     assert!(sent[1].path.ends_with("/nodePools/batch"));
 
@@ -74,15 +95,24 @@ fn delete_first_replaces_in_the_other_order_under_the_same_name() {
     );
     ws.write(&gke_blueprint(&emu.endpoint(), &pools));
     let (_, text) = plan(&ws);
-    assert!(text.contains("must be replaced: it is deleted first, then created again"), "{text}");
+    assert!(
+        text.contains("must be replaced: it is deleted first, then created again"),
+        "{text}"
+    );
     let before = emu.mutations().len();
-    let out = ws.poolctl(&["apply", "--auto-approve"]).output().expect("runs");
+    let out = ws
+        .poolctl(&["apply", "--auto-approve"])
+        .output()
+        .expect("runs");
     assert!(out.status.success(), "{}", stdout_of(&out));
     let sent: Vec<_> = emu.mutations().into_iter().skip(before).collect();
     assert_eq!(sent.len(), 2, "{sent:?}");
     assert_eq!(sent[0].method, "DELETE");
     assert_eq!(sent[1].method, "POST");
-    assert_eq!(sent[1].body.as_ref().expect("body")["nodePool"]["name"], "batch");
+    assert_eq!(
+        sent[1].body.as_ref().expect("body")["nodePool"]["name"],
+        "batch"
+    );
     assert_eq!(plan(&ws).0, Some(0));
 }
 
@@ -90,7 +120,10 @@ fn delete_first_replaces_in_the_other_order_under_the_same_name() {
 fn an_interrupted_replacement_is_finished_by_the_next_apply() {
     let emu = Emu::start();
     let ws = applied(&emu, ANALYTICS_POOLS);
-    ws.write(&gke_blueprint(&emu.endpoint(), &on_demand_batch(ANALYTICS_POOLS)));
+    ws.write(&gke_blueprint(
+        &emu.endpoint(),
+        &on_demand_batch(ANALYTICS_POOLS),
+    ));
     emu.emulator.inject_fault(Fault {
         method: Some("DELETE".into()),
         path_contains: Some("/nodePools/batch".into()),
@@ -99,9 +132,16 @@ fn an_interrupted_replacement_is_finished_by_the_next_apply() {
             message: "Pod disruption budget blocks the drain".into(),
         },
     });
-    let out = ws.poolctl(&["apply", "--auto-approve"]).output().expect("runs");
+    let out = ws
+        .poolctl(&["apply", "--auto-approve"])
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(1), "{}", stdout_of(&out));
-    assert!(stdout_of(&out).contains("Pod disruption budget"), "{}", stdout_of(&out));
+    assert!(
+        stdout_of(&out).contains("Pod disruption budget"),
+        "{}",
+        stdout_of(&out)
+    );
 
     // Both pools carry the logical name `batch`: the old one is a leftover.
     let (code, text) = plan(&ws);
@@ -110,8 +150,14 @@ fn an_interrupted_replacement_is_finished_by_the_next_apply() {
         text.contains("- pool batch will be deleted: a newer pool with the same logical name matches the blueprint"),
         "{text}"
     );
-    assert!(text.contains("Plan: 0 to add, 0 to change, 0 to replace, 1 to destroy."), "{text}");
-    let out = ws.poolctl(&["apply", "--auto-approve"]).output().expect("runs");
+    assert!(
+        text.contains("Plan: 0 to add, 0 to change, 0 to replace, 1 to destroy."),
+        "{text}"
+    );
+    let out = ws
+        .poolctl(&["apply", "--auto-approve"])
+        .output()
+        .expect("runs");
     assert!(out.status.success(), "{}", stdout_of(&out));
     assert_eq!(plan(&ws).0, Some(0));
 }

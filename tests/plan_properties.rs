@@ -39,13 +39,30 @@ fn pool_gen() -> impl Strategy<Value = PoolGen> {
             ),
             0..3,
         ),
-        (1u32..=2, prop::option::of(10u32..=500), 0usize..=3, any::<bool>()),
+        (
+            1u32..=2,
+            prop::option::of(10u32..=500),
+            0usize..=3,
+            any::<bool>(),
+        ),
     )
         .prop_map(
-            |(name, class, machine, (per_zone, min, extra), labels, taints, (gpu, disk, zones, fixed))| {
+            |(
+                name,
+                class,
+                machine,
+                (per_zone, min, extra),
+                labels,
+                taints,
+                (gpu, disk, zones, fixed),
+            )| {
                 let zone_count = zones;
                 // A pool without zones runs in the cluster's three zones.
-                let zones_used = if zone_count == 0 { 3 } else { zone_count as u32 };
+                let zones_used = if zone_count == 0 {
+                    3
+                } else {
+                    zone_count as u32
+                };
                 let size = (fixed || class == "core").then_some(per_zone * zones_used);
                 PoolGen {
                     name,
@@ -93,7 +110,10 @@ fn blueprint_text(provider: &str, pools: &[PoolGen]) -> String {
                 .iter()
                 .map(|(k, v)| format!("\"l-{k}\" = \"{v}\""))
                 .collect();
-            text.push_str(&format!("labels = {{ {} }}\n", dedup_keys(&labels).join(", ")));
+            text.push_str(&format!(
+                "labels = {{ {} }}\n",
+                dedup_keys(&labels).join(", ")
+            ));
         }
         if !pool.taints.is_empty() {
             let taints: Vec<String> = pool
@@ -104,18 +124,27 @@ fn blueprint_text(provider: &str, pools: &[PoolGen]) -> String {
             text.push_str(&format!("taints = [{}]\n", taints.join(", ")));
         }
         if pool.class == "gpu" {
-            text.push_str(&format!("gpu = {{ type = \"nvidia-l4\", count = {} }}\n", pool.gpu_count));
+            text.push_str(&format!(
+                "gpu = {{ type = \"nvidia-l4\", count = {} }}\n",
+                pool.gpu_count
+            ));
         }
         if let Some(disk) = pool.disk {
             text.push_str(&format!("disk_gb = {disk}\n"));
         }
         let zones: Vec<String> = match provider {
-            "gke" => ["b", "c", "d"].iter().map(|z| format!("\"europe-west1-{z}\"")).collect(),
+            "gke" => ["b", "c", "d"]
+                .iter()
+                .map(|z| format!("\"europe-west1-{z}\""))
+                .collect(),
             "aks" => ["1", "2", "3"].iter().map(|z| format!("\"{z}\"")).collect(),
             _ => Vec::new(),
         };
         if pool.zone_count > 0 && !zones.is_empty() {
-            text.push_str(&format!("zones = [{}]\n", zones[..pool.zone_count].join(", ")));
+            text.push_str(&format!(
+                "zones = [{}]\n",
+                zones[..pool.zone_count].join(", ")
+            ));
         }
         text.push('\n');
     }
@@ -143,16 +172,27 @@ fn as_cloud_reports_it(provider: &str, desired: &[DesiredPool]) -> Vec<LivePool>
                 "gke" => {
                     spec.disk_gb.get_or_insert(100);
                     if spec.zones.is_empty() {
-                        spec.zones = vec!["europe-west1-b".into(), "europe-west1-c".into(), "europe-west1-d".into()];
+                        spec.zones = vec![
+                            "europe-west1-b".into(),
+                            "europe-west1-c".into(),
+                            "europe-west1-d".into(),
+                        ];
                     }
                     if spec.gpu.is_some() {
-                        spec.taints.push(Taint::new("nvidia.com/gpu", "present", Effect::NoSchedule));
+                        spec.taints.push(Taint::new(
+                            "nvidia.com/gpu",
+                            "present",
+                            Effect::NoSchedule,
+                        ));
                     }
                 }
                 "aks" => {
                     spec.disk_gb.get_or_insert(128);
                     if spec.spot {
-                        spec.labels.insert("kubernetes.azure.com/scalesetpriority".into(), "spot".into());
+                        spec.labels.insert(
+                            "kubernetes.azure.com/scalesetpriority".into(),
+                            "spot".into(),
+                        );
                         spec.taints.push(Taint::new(
                             "kubernetes.azure.com/scalesetpriority",
                             "spot",

@@ -45,7 +45,12 @@ fn a_saved_plan_applies_exactly_what_it_showed() {
     let ws = Workspace::new(&gke_blueprint(&emu.endpoint(), ANALYTICS_POOLS));
     let saved = save_plan(&ws);
     let out = apply_saved(&ws, &saved);
-    assert!(out.status.success(), "{}{}", stdout_of(&out), stderr_of(&out));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        stdout_of(&out),
+        stderr_of(&out)
+    );
     assert!(stdout_of(&out).contains("4 created"));
     let out = ws
         .poolctl(&["plan", "--detailed-exitcode"])
@@ -75,10 +80,18 @@ fn a_pool_that_appeared_since_the_plan_makes_it_stale() {
 fn a_live_pool_changed_since_the_plan_makes_it_stale() {
     let emu = Emu::start();
     let ws = Workspace::new(&gke_blueprint(&emu.endpoint(), ANALYTICS_POOLS));
-    assert!(ws.poolctl(&["apply", "--auto-approve"]).output().expect("runs").status.success());
+    assert!(ws
+        .poolctl(&["apply", "--auto-approve"])
+        .output()
+        .expect("runs")
+        .status
+        .success());
     ws.write(&gke_blueprint(
         &emu.endpoint(),
-        &ANALYTICS_POOLS.replace("autoscale = { min = 0, max = 20 }", "autoscale = { min = 0, max = 30 }"),
+        &ANALYTICS_POOLS.replace(
+            "autoscale = { min = 0, max = 20 }",
+            "autoscale = { min = 0, max = 30 }",
+        ),
     ));
     let saved = save_plan(&ws);
 
@@ -89,7 +102,9 @@ fn a_live_pool_changed_since_the_plan_makes_it_stale() {
     );
     let put = reqwest::blocking::Client::new()
         .put(url)
-        .json(&serde_json::json!({"labels": {"labels": {"high-memory": "true", "owner": "someone"}}}))
+        .json(
+            &serde_json::json!({"labels": {"labels": {"high-memory": "true", "owner": "someone"}}}),
+        )
         .send()
         .expect("emulator answers");
     assert!(put.status().is_success());
@@ -98,7 +113,11 @@ fn a_live_pool_changed_since_the_plan_makes_it_stale() {
 
     let out = apply_saved(&ws, &saved);
     assert_eq!(out.status.code(), Some(STALE), "{}", stdout_of(&out));
-    assert!(stderr_of(&out).contains("live pool highmem was changed"), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("live pool highmem was changed"),
+        "{}",
+        stderr_of(&out)
+    );
     assert_eq!(emu.mutations().len(), before);
 }
 
@@ -107,7 +126,10 @@ fn an_edited_blueprint_makes_a_saved_plan_stale() {
     let emu = Emu::start();
     let ws = Workspace::new(&gke_blueprint(&emu.endpoint(), ANALYTICS_POOLS));
     let saved = save_plan(&ws);
-    ws.write(&gke_blueprint(&emu.endpoint(), &ANALYTICS_POOLS.replace("max = 10", "max = 12")));
+    ws.write(&gke_blueprint(
+        &emu.endpoint(),
+        &ANALYTICS_POOLS.replace("max = 10", "max = 12"),
+    ));
     let out = apply_saved(&ws, &saved);
     assert_eq!(out.status.code(), Some(STALE));
     assert!(stderr_of(&out).contains("the blueprint was edited"));
@@ -120,5 +142,9 @@ fn a_file_that_is_not_a_saved_plan_is_refused() {
     let ws = Workspace::new(&gke_blueprint(&emu.endpoint(), ANALYTICS_POOLS));
     let out = apply_saved(&ws, ws.path());
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr_of(&out).contains("cannot read saved plan"), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("cannot read saved plan"),
+        "{}",
+        stderr_of(&out)
+    );
 }

@@ -19,7 +19,12 @@ pub struct ApplyArgs {
     #[arg(value_name = "SAVED_PLAN", conflicts_with = "file")]
     pub saved: Option<PathBuf>,
     /// The blueprint file: plan it now and apply that.
-    #[arg(short = 'f', long = "file", value_name = "FILE", required_unless_present = "saved")]
+    #[arg(
+        short = 'f',
+        long = "file",
+        value_name = "FILE",
+        required_unless_present = "saved"
+    )]
     pub file: Option<PathBuf>,
     /// Skip the confirmation prompt.
     #[arg(long)]
@@ -97,15 +102,14 @@ async fn apply_saved(path: &Path, emulators: &Emulators) -> u8 {
             return exit::ERROR;
         }
     };
-    let provider = match target::connect(&blueprint, &saved.blueprint, saved.emulator, emulators)
-        .await
-    {
-        Ok(provider) => provider,
-        Err(err) => {
-            report(err);
-            return exit::ERROR;
-        }
-    };
+    let provider =
+        match target::connect(&blueprint, &saved.blueprint, saved.emulator, emulators).await {
+            Ok(provider) => provider,
+            Err(err) => {
+                report(err);
+                return exit::ERROR;
+            }
+        };
     let live = match provider.list_pools().await {
         Ok(live) => live,
         Err(err) => {

@@ -56,7 +56,10 @@ pub async fn run(args: PlanArgs) -> u8 {
         }
     };
     if args.out.is_some() && paths.len() != 1 {
-        eprintln!("error: -o saves the plan of one blueprint; {} were given", paths.len());
+        eprintln!(
+            "error: -o saves the plan of one blueprint; {} were given",
+            paths.len()
+        );
         return exit::ERROR;
     }
     let emulators = Emulators::default();
@@ -76,13 +79,23 @@ pub async fn run(args: PlanArgs) -> u8 {
     }
     let just_plans: Vec<Plan> = plans.iter().map(|p| p.planned.plan.clone()).collect();
     let fleet = paths.len() > 1;
+    // The typed documents keep the documented key order (format_version first).
     if args.json {
-        let doc = if fleet {
-            render::json_fleet(&just_plans)
+        let text = if fleet {
+            serde_json::to_string_pretty(&render::FleetDocument::new(&just_plans))
+        } else if let Some(plan) = just_plans.first() {
+            serde_json::to_string_pretty(&render::PlanDocument::new(plan))
         } else {
-            just_plans.first().map(render::json).unwrap_or_default()
+            Ok(String::new())
         };
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        match text {
+            Ok(text) if !text.is_empty() => println!("{text}"),
+            Ok(_) => {}
+            Err(e) => {
+                eprintln!("error: cannot encode the plan as JSON: {e}");
+                return exit::ERROR;
+            }
+        }
     } else if args.markdown {
         let text = if fleet {
             render::markdown_fleet(&just_plans)
@@ -103,7 +116,11 @@ pub async fn run(args: PlanArgs) -> u8 {
     }
     if let Some(out) = &args.out {
         if failed == 0 {
-            eprintln!("Saved the plan to {}; run `poolctl apply {}` to carry it out.", out.display(), out.display());
+            eprintln!(
+                "Saved the plan to {}; run `poolctl apply {}` to carry it out.",
+                out.display(),
+                out.display()
+            );
         }
     }
     if failed > 0 {
@@ -147,7 +164,10 @@ fn blueprint_paths<'a>(given: impl Iterator<Item = &'a PathBuf>) -> Result<Vec<P
                 .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
                 .collect();
             if found.is_empty() {
-                return Err(format!("folder {} holds no *.toml blueprint", path.display()));
+                return Err(format!(
+                    "folder {} holds no *.toml blueprint",
+                    path.display()
+                ));
             }
             found.sort();
             paths.extend(found);

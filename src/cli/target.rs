@@ -70,7 +70,10 @@ pub async fn connect(
     emulators: &Emulators,
 ) -> Result<Box<dyn Provider>, ConnectError> {
     let cluster = &blueprint.cluster;
-    let env_name = format!("POOLCTL_{}_ENDPOINT", cluster.provider.as_str().to_uppercase());
+    let env_name = format!(
+        "POOLCTL_{}_ENDPOINT",
+        cluster.provider.as_str().to_uppercase()
+    );
     let mut target = ClusterTarget {
         provider: cluster.provider.as_str().to_string(),
         name: cluster.name.clone(),

@@ -5,8 +5,8 @@ use super::ownership::{find_live, is_managed, ownership_tags};
 use super::{Action, FieldChange, Plan, PoolChange, Reason};
 use crate::blueprint::{Blueprint, PoolClass, ReplaceStrategy};
 use poolctl_provider::{
-    owned::with_live_cloud_owned, replacement_name, without_cloud_owned, Capability, CapabilityTable, Field, Gpu, LivePool,
-    PoolSpec, PoolUpdate, Provider, ProviderError, Taint,
+    owned::with_live_cloud_owned, replacement_name, without_cloud_owned, Capability,
+    CapabilityTable, Field, Gpu, LivePool, PoolSpec, PoolUpdate, Provider, ProviderError, Taint,
 };
 use std::collections::BTreeMap;
 

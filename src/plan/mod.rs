@@ -11,8 +11,8 @@ pub use diff::{desired_pools, diff_pools, plan_cluster, DesiredPool, PlanError, 
 pub use ownership::{BLUEPRINT_TAG, POOL_TAG};
 pub use saved::{sha256_hex, SavedPlan, Staleness, SAVED_PLAN_KIND};
 
-use poolctl_provider::{Field, PoolSpec, PoolUpdate};
 use crate::blueprint::ReplaceStrategy;
+use poolctl_provider::{Field, PoolSpec, PoolUpdate};
 use serde::{Deserialize, Serialize};
 
 /// What happens to one pool.

@@ -59,7 +59,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// A fingerprint of what a plan depends on in a live pool: its normalized spec. Status
 /// words are left out: a pool moving from RECONCILING to RUNNING changes no decision.
 pub fn fingerprint(pool: &LivePool) -> String {
-    sha256_hex(serde_json::to_string(&pool.spec).unwrap_or_default().as_bytes())
+    sha256_hex(
+        serde_json::to_string(&pool.spec)
+            .unwrap_or_default()
+            .as_bytes(),
+    )
 }
 
 pub fn fingerprints(live: &[LivePool]) -> BTreeMap<String, String> {

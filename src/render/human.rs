@@ -47,21 +47,25 @@ pub fn human(plan: &Plan, style: Style) -> String {
     let title = format!("{} cluster {}", plan.provider, plan.cluster);
     let _ = writeln!(out, "{}", style.bold(&title));
     if !plan.has_changes() {
+        let pools = match plan.changes.len() {
+            1 => "1 pool".to_string(),
+            n => format!("{n} pools"),
+        };
         let _ = writeln!(
             out,
-            "\nNo changes. The node pools match the blueprint ({} pools).",
-            plan.changes.len()
+            "\nNo changes. The node pools match the blueprint ({pools})."
         );
     } else {
         let _ = writeln!(
             out,
-            "\npoolctl will perform these actions ({} create, {} update in place, {} replace, {} delete):\n",
+            "\npoolctl will perform these actions ({} create, {} update in place, {} replace, {} delete):",
             style.action(Action::Create, "+"),
             style.action(Action::Update, "~"),
             style.action(Action::Replace, "-/+"),
             style.action(Action::Delete, "-"),
         );
         for change in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
+            out.push('\n');
             render_change(&mut out, change, style);
         }
     }
@@ -165,7 +169,6 @@ fn render_change(out: &mut String, change: &PoolChange, style: Style) {
         }
         Action::Delete | Action::NoOp => {}
     }
-    out.push('\n');
 }
 
 fn render_spec(out: &mut String, spec: &PoolSpec, style: Style, action: Action) {

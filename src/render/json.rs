@@ -56,7 +56,7 @@ pub struct ChangeCounts {
     pub add: u32,
     /// Pools to update in place.
     pub change: u32,
-    /// Pools to replace (a new pool is created and the old one deleted).
+    /// Pools to replace (a new pool takes the place of the live one).
     pub replace: u32,
     /// Pools to delete.
     pub destroy: u32,
@@ -70,8 +70,8 @@ pub enum ActionName {
     Create,
     /// The live pool is changed in place (`~`).
     Update,
-    /// The cloud cannot change some field in place: the pool is created again and the
-    /// old one deleted (`-/+`).
+    /// The cloud cannot change some field in place: a new pool takes the live pool's place,
+    /// as `replace_strategy` says (`-/+`).
     Replace,
     /// The live pool is deleted (`-`).
     Delete,
@@ -368,21 +368,22 @@ impl From<&PoolSpec> for PoolDocument {
     }
 }
 
-/// The plan for one cluster as a pretty-printed JSON document, ending in a newline.
-pub fn json(plan: &Plan) -> String {
-    to_pretty(&PlanDocument::new(plan))
+/// The plan for one cluster as a JSON document ([`PlanDocument`]).
+///
+/// Without serde_json's `preserve_order` feature a `Value` sorts object keys; serialize
+/// [`PlanDocument::new`] directly to keep the documented order.
+pub fn json(plan: &Plan) -> serde_json::Value {
+    to_value(&PlanDocument::new(plan))
 }
 
-/// The plans for several clusters as one pretty-printed JSON document, ending in a newline.
-pub fn json_fleet(plans: &[Plan]) -> String {
-    to_pretty(&FleetDocument::new(plans))
+/// The plans for several clusters as one JSON document ([`FleetDocument`]).
+pub fn json_fleet(plans: &[Plan]) -> serde_json::Value {
+    to_value(&FleetDocument::new(plans))
 }
 
-fn to_pretty<T: Serialize>(document: &T) -> String {
+fn to_value<T: Serialize>(document: &T) -> serde_json::Value {
     // Only strings, numbers, booleans and string-keyed maps: serializing cannot fail.
-    let mut text = serde_json::to_string_pretty(document).expect("plan documents serialize");
-    text.push('\n');
-    text
+    serde_json::to_value(document).expect("plan documents serialize")
 }
 
 /// The JSON Schema (draft 2020-12) of both documents: a single-cluster plan or a fleet.
@@ -454,6 +455,6 @@ mod tests {
     fn an_empty_fleet_sums_to_nothing() {
         let fleet = FleetDocument::new(&[]);
         assert_eq!(fleet.summary, ChangeCounts::default());
-        assert!(json_fleet(&[]).ends_with("}\n"));
+        assert_eq!(json_fleet(&[])["clusters"], serde_json::json!([]));
     }
 }

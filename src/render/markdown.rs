@@ -84,10 +84,11 @@ fn summary_line(s: Summary) -> String {
 /// Everything under a cluster's heading.
 fn render_cluster(out: &mut String, plan: &Plan) {
     if !plan.has_changes() {
+        let n = plan.changes.len();
         let _ = writeln!(
             out,
-            "**No changes.** The node pools match the blueprint ({} pools).",
-            plan.changes.len()
+            "**No changes.** The node pools match the blueprint ({n} {}).",
+            if n == 1 { "pool" } else { "pools" }
         );
         render_unmanaged(out, plan);
         return;
@@ -123,7 +124,7 @@ fn render_cluster(out: &mut String, plan: &Plan) {
         .changes
         .iter()
         .filter(|c| c.action == Action::NoOp)
-        .map(|c| code(&c.pool))
+        .map(pool_name)
         .collect();
     if !unchanged.is_empty() {
         let _ = writeln!(out, "\nUnchanged: {}.", unchanged.join(", "));
@@ -146,8 +147,8 @@ fn render_unmanaged(out: &mut String, plan: &Plan) {
     );
 }
 
-/// The pool's name for the table: logical name, the cloud name when it differs, and
-/// whether it is a core pool.
+/// The pool's name for the table and the unchanged list: logical name, the cloud name
+/// when it differs, and whether it is a core pool.
 fn pool_name(change: &PoolChange) -> String {
     let mut name = code(&change.pool);
     if change.cloud_name != change.pool {
