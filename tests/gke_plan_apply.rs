@@ -274,3 +274,54 @@ fn a_static_size_that_does_not_divide_over_the_cluster_zones_is_refused_with_its
     assert!(err.contains("blueprint.toml:11:"), "{err}");
     assert!(emu.mutations().is_empty());
 }
+
+#[test]
+fn the_autoscaler_moving_node_counts_is_never_a_difference() {
+    let emu = Emu::start();
+    let ws = applied(&emu);
+    for (pool, nodes) in [("highmem", 7), ("gpu", 3), ("batch", 12)] {
+        emu.emulator
+            .autoscale(poolctl_emulator::AutoscaleRequest {
+                project: "acme".into(),
+                location: "europe-west1".into(),
+                cluster: "analytics".into(),
+                pool: pool.into(),
+                nodes,
+            })
+            .expect("autoscaled");
+    }
+    let groups = emu.emulator.snapshot()["instanceGroupManagers"].clone();
+    let highmem: i64 = groups
+        .as_array()
+        .expect("groups")
+        .iter()
+        .filter(|g| g["name"].as_str().is_some_and(|n| n.contains("-highmem-")))
+        .map(|g| g["targetSize"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(
+        highmem, 7,
+        "the emulated autoscaler moved the pool: {groups}"
+    );
+    assert_no_changes(&ws);
+}
+
+#[test]
+fn a_static_pool_resized_outside_poolctl_is_put_back() {
+    let emu = Emu::start();
+    let ws = applied(&emu);
+    let url = format!(
+        "{}/v1/projects/acme/locations/europe-west1/clusters/analytics/nodePools/core:setSize",
+        emu.endpoint()
+    );
+    let resized = reqwest::blocking::Client::new()
+        .post(url)
+        .json(&serde_json::json!({"nodeCount": 3}))
+        .send()
+        .expect("emulator answers");
+    assert!(resized.status().is_success());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let plan = plan_with_changes(&ws);
+    assert!(plan.contains("scaling  size 6 -> size 2"), "{plan}");
+    apply(&ws);
+    assert_no_changes(&ws);
+}

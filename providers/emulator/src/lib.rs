@@ -79,6 +79,18 @@ pub enum EmulatorError {
     Rejected { message: String },
 }
 
+/// The cluster autoscaler's move, for tests: `POST /_emulator/gke/autoscaler`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutoscaleRequest {
+    pub project: String,
+    pub location: String,
+    pub cluster: String,
+    pub pool: String,
+    /// Nodes in the whole pool.
+    pub nodes: i64,
+}
+
 /// An API request as the emulator received it (control requests under `/_emulator` are not recorded).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordedRequest {
@@ -149,6 +161,15 @@ impl RunningEmulator {
         self.shared
             .create_cluster(&spec, &self.shared.default_base())
             .map(|_| ())
+            .map_err(|err| EmulatorError::Rejected {
+                message: err.message,
+            })
+    }
+
+    /// Acts as the cluster autoscaler: moves an autoscaled pool to `request.nodes` in total.
+    pub fn autoscale(&self, request: AutoscaleRequest) -> Result<(), EmulatorError> {
+        self.shared
+            .autoscale(&request)
             .map_err(|err| EmulatorError::Rejected {
                 message: err.message,
             })

@@ -19,7 +19,7 @@ use crate::faults::{Fault, FaultPlan, InjectedError};
 use crate::gke::model::{ClusterRef, ClusterSpec, GkeError, Model, Operation, State as GkeState};
 use crate::gke::wire;
 use crate::persist::StateFile;
-use crate::RecordedRequest;
+use crate::{AutoscaleRequest, RecordedRequest};
 
 /// What every handler shares: the model behind one lock, the fault plan, the request log.
 pub(crate) struct Shared {
@@ -96,6 +96,15 @@ impl Shared {
         self.with_model(|model, _| wire::snapshot(base, model.state()))
     }
 
+    pub(crate) fn autoscale(&self, request: &AutoscaleRequest) -> Result<(), GkeError> {
+        let at = ClusterRef {
+            project: request.project.clone(),
+            location: request.location.clone(),
+            cluster: request.cluster.clone(),
+        };
+        self.with_model(|model, now| model.autoscale(&at, &request.pool, request.nodes, now))
+    }
+
     pub(crate) fn create_cluster(&self, spec: &ClusterSpec, base: &str) -> Result<Value, GkeError> {
         self.with_model(|model, now| {
             model
@@ -165,6 +174,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/_emulator/state", get(state))
         .route("/_emulator/gke/clusters", post(create_cluster))
+        .route("/_emulator/gke/autoscaler", post(autoscale))
         // GKE's custom methods (`pool:setSize`) do not fit axum's path syntax, so the API is
         // routed by hand from one fallback.
         .fallback(api)
@@ -550,6 +560,20 @@ async fn create_cluster(
         Err(e) => return control_error(400, format!("Invalid cluster: {e}.")).into_response(),
     };
     Reply::from_result(shared.create_cluster(&spec, &base_url(&headers, &shared))).into_response()
+}
+
+/// `POST /_emulator/gke/autoscaler`: acts as the cluster autoscaler on one pool.
+async fn autoscale(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let request = match serde_json::from_slice::<AutoscaleRequest>(&body) {
+        Ok(request) => request,
+        Err(e) => {
+            return control_error(400, format!("Invalid autoscaler request: {e}.")).into_response()
+        }
+    };
+    match shared.autoscale(&request) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(err) => Reply::from_result(Err(err)).into_response(),
+    }
 }
 
 #[cfg(test)]

@@ -129,24 +129,25 @@ impl GkeProvider {
         if pool.instance_group_urls.is_empty() {
             return Ok(None);
         }
-        let mut total = 0;
+        let mut urls = Vec::with_capacity(pool.instance_group_urls.len());
         for url in &pool.instance_group_urls {
             let Some(at) = url.find("/compute/v1/") else {
                 return Ok(None);
             };
-            let url = format!("{}{}", self.compute_endpoint, &url[at..]);
-            let group: wire::InstanceGroupManager = self
-                .client
-                .call(
-                    &format!("read instance group of node pool {}", pool.name),
-                    Method::GET,
-                    &url,
-                    None::<&()>,
-                    &poolctl_provider::NoProgress,
-                )
-                .await?;
-            total += group.target_size;
+            urls.push(format!("{}{}", self.compute_endpoint, &url[at..]));
         }
+        let call = format!("read instance groups of node pool {}", pool.name);
+        let groups = futures::future::try_join_all(urls.iter().map(|url| {
+            self.client.call::<(), wire::InstanceGroupManager>(
+                &call,
+                Method::GET,
+                url,
+                None,
+                &poolctl_provider::NoProgress,
+            )
+        }))
+        .await?;
+        let total = groups.iter().map(|g| g.target_size).sum();
         Ok(Some(total))
     }
 
@@ -337,20 +338,27 @@ impl Provider for GkeProvider {
                 &poolctl_provider::NoProgress,
             )
             .await?;
-        let mut pools = Vec::with_capacity(list.node_pools.len());
-        for pool in &list.node_pools {
+        // Static pools need their instance groups read for a size; those reads go out
+        // together rather than one pool after another.
+        let sizes = futures::future::try_join_all(list.node_pools.iter().map(|pool| async move {
             let autoscaled = pool.autoscaling.as_ref().is_some_and(|a| a.enabled);
-            let static_nodes = if autoscaled {
-                None
+            if autoscaled {
+                Ok(None)
             } else {
-                self.static_node_count(pool).await?
-            };
-            pools.push(LivePool {
+                self.static_node_count(pool).await
+            }
+        }))
+        .await?;
+        let mut pools: Vec<LivePool> = list
+            .node_pools
+            .iter()
+            .zip(sizes)
+            .map(|(pool, static_nodes)| LivePool {
                 spec: convert::pool_from_wire(pool, static_nodes),
                 status: pool.status.clone().unwrap_or_default(),
                 version: pool.version.clone(),
-            });
-        }
+            })
+            .collect();
         pools.sort_by(|a, b| a.spec.name.cmp(&b.spec.name));
         Ok(pools)
     }

@@ -510,6 +510,51 @@ impl Model {
         Ok((cluster, pool))
     }
 
+    /// What the cluster autoscaler does on its own: moves an autoscaled pool to `nodes`
+    /// in total (kept within its bounds), spread over its zones. No operation, no etag
+    /// change: clients see it only in the instance groups' target sizes.
+    pub(crate) fn autoscale(
+        &mut self,
+        at: &ClusterRef,
+        name: &str,
+        nodes: i64,
+        now: u64,
+    ) -> Result<(), GkeError> {
+        let key = self.ensure_cluster(at, now)?;
+        let cluster = self
+            .state
+            .clusters
+            .get_mut(&key)
+            .ok_or_else(|| GkeError::not_found(&key))?;
+        let resource = format!("{}/nodePools/{name}", cluster.resource_name());
+        let pool = cluster
+            .pools
+            .iter_mut()
+            .find(|p| p.name == name)
+            .ok_or_else(|| GkeError::not_found(&resource))?;
+        let enabled = pool
+            .resource
+            .get("autoscaling")
+            .and_then(|a| a.get("enabled"))
+            .and_then(Value::as_bool)
+            == Some(true);
+        if !enabled {
+            return Err(GkeError::new(
+                400,
+                "FAILED_PRECONDITION",
+                format!("Node pool {name} does not have autoscaling enabled."),
+            ));
+        }
+        let zones = i64::try_from(pool.instance_groups.len().max(1)).unwrap_or(1);
+        for (index, group) in pool.instance_groups.iter_mut().enumerate() {
+            let extra = i64::from(i64::try_from(index).unwrap_or(0) < nodes.max(0) % zones);
+            group.target_size = nodes.max(0) / zones + extra;
+        }
+        clamp_to_autoscaling(pool);
+        self.dirty = true;
+        Ok(())
+    }
+
     /// CreateNodePool: the pool exists at once (PROVISIONING) and runs when the operation is DONE.
     pub(crate) fn create_pool(
         &mut self,
