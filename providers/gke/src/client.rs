@@ -95,14 +95,26 @@ enum Attempt {
     Fail(ProviderError),
 }
 
+/// One HTTP client for the whole process: building one loads the system's root
+/// certificates (tens of milliseconds), and a fleet plan would otherwise pay that per
+/// cluster; sharing it also shares connections to the same endpoint.
+fn shared_http() -> ProviderResult<reqwest::Client> {
+    static HTTP: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    if let Some(http) = HTTP.get() {
+        return Ok(http.clone());
+    }
+    let http = reqwest::Client::builder()
+        .user_agent(concat!("poolctl/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(120))
+        .build()
+        .map_err(|e| ProviderError::Config(format!("cannot build HTTP client: {e}")))?;
+    Ok(HTTP.get_or_init(|| http).clone())
+}
+
 impl Client {
     pub fn new(send_credentials: bool, retry: RetryPolicy) -> ProviderResult<Self> {
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("poolctl/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(120))
-            .build()
-            .map_err(|e| ProviderError::Config(format!("cannot build HTTP client: {e}")))?;
+        let http = shared_http()?;
         let auth = if send_credentials {
             Auth::Google(OnceCell::new())
         } else {
