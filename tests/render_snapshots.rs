@@ -16,66 +16,6 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 
-/// GKE's answers, copied here so that the snapshots change only when rendering does.
-static GKE_LIKE: CapabilityTable = CapabilityTable {
-    provider: "gke",
-    entries: &[
-        (
-            Field::MachineType,
-            Capability::InPlace {
-                call: "PUT nodePools/{pool} (machineType)",
-            },
-        ),
-        (
-            Field::Scaling,
-            Capability::InPlace {
-                call: "POST nodePools/{pool}:setAutoscaling / :setSize",
-            },
-        ),
-        (
-            Field::Labels,
-            Capability::InPlace {
-                call: "PUT nodePools/{pool} (labels)",
-            },
-        ),
-        (
-            Field::Taints,
-            Capability::InPlace {
-                call: "PUT nodePools/{pool} (taints)",
-            },
-        ),
-        (
-            Field::Spot,
-            Capability::Replace {
-                why: "GKE cannot change a pool's spot setting after creation",
-            },
-        ),
-        (
-            Field::Gpu,
-            Capability::InPlace {
-                call: "PUT nodePools/{pool} (accelerators)",
-            },
-        ),
-        (
-            Field::DiskGb,
-            Capability::InPlace {
-                call: "PUT nodePools/{pool} (diskSizeGb)",
-            },
-        ),
-        (
-            Field::Zones,
-            Capability::InPlace {
-                call: "PUT nodePools/{pool} (locations)",
-            },
-        ),
-        (
-            Field::Tags,
-            Capability::InPlace {
-                call: "PUT nodePools/{pool} (resourceLabels)",
-            },
-        ),
-    ],
-};
 
 const CLUSTER: &str = "prod-eu";
 
@@ -180,7 +120,7 @@ fn have(spec: PoolSpec) -> LivePool {
 }
 
 fn plan(desired: &[DesiredPool], live: &[LivePool]) -> Plan {
-    diff_pools("gke", CLUSTER, desired, live, &GKE_LIKE)
+    diff_pools("gke", CLUSTER, desired, live, &poolctl_provider::capability::GKE)
 }
 
 /// Two new pools: a core pool and one with every optional setting.

@@ -3,7 +3,7 @@
 
 use crate::blueprint::ReplaceStrategy;
 use crate::plan::{Action, Plan, PoolChange, Reason};
-use poolctl_provider::{PoolSpec, Scaling};
+use poolctl_provider::PoolSpec;
 use std::fmt::Write;
 
 /// Whether to colour the output (a terminal) or not (CI logs, files, pipes).
@@ -173,44 +173,7 @@ fn render_change(out: &mut String, change: &PoolChange, style: Style) {
 
 fn render_spec(out: &mut String, spec: &PoolSpec, style: Style, action: Action) {
     let plus = style.action(action, "+");
-    let mut rows: Vec<(&str, String)> = vec![
-        ("machine_type", spec.machine_type.clone()),
-        (
-            match spec.scaling {
-                Scaling::Fixed { .. } => "size",
-                Scaling::Autoscale { .. } => "autoscale",
-            },
-            match spec.scaling {
-                Scaling::Fixed { nodes } => nodes.to_string(),
-                Scaling::Autoscale { min, max } => format!("{min}..{max}"),
-            },
-        ),
-    ];
-    if spec.spot {
-        rows.push(("spot", "true".into()));
-    }
-    if let Some(gpu) = &spec.gpu {
-        rows.push(("gpu", format!("{} x{}", gpu.kind, gpu.count)));
-    }
-    if let Some(disk) = spec.disk_gb {
-        rows.push(("disk_gb", disk.to_string()));
-    }
-    if !spec.zones.is_empty() {
-        rows.push(("zones", format!("[{}]", spec.zones.join(", "))));
-    }
-    if !spec.labels.is_empty() {
-        let labels: Vec<String> = spec
-            .labels
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        rows.push(("labels", format!("{{{}}}", labels.join(", "))));
-    }
-    if !spec.taints.is_empty() {
-        let taints: Vec<String> = spec.taints.iter().map(ToString::to_string).collect();
-        rows.push(("taints", format!("[{}]", taints.join(", "))));
-    }
-    for (key, value) in rows {
+    for (key, value) in super::spec_rows(spec) {
         let _ = writeln!(out, "      {plus} {key:12} {value}");
     }
 }

@@ -279,38 +279,7 @@ fn render_details(out: &mut String, change: &PoolChange) {
 
 /// The rows of a whole pool, as the human plan shows them for a create.
 fn spec_lines(lines: &mut Vec<String>, spec: &PoolSpec, sign: char) {
-    let mut rows: Vec<(&str, String)> = vec![
-        ("machine_type", spec.machine_type.clone()),
-        match spec.scaling {
-            Scaling::Fixed { nodes } => ("size", nodes.to_string()),
-            Scaling::Autoscale { min, max } => ("autoscale", format!("{min}..{max}")),
-        },
-    ];
-    if spec.spot {
-        rows.push(("spot", "true".into()));
-    }
-    if let Some(gpu) = &spec.gpu {
-        rows.push(("gpu", format!("{} x{}", gpu.kind, gpu.count)));
-    }
-    if let Some(disk) = spec.disk_gb {
-        rows.push(("disk_gb", disk.to_string()));
-    }
-    if !spec.zones.is_empty() {
-        rows.push(("zones", format!("[{}]", spec.zones.join(", "))));
-    }
-    if !spec.labels.is_empty() {
-        let labels: Vec<String> = spec
-            .labels
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        rows.push(("labels", format!("{{{}}}", labels.join(", "))));
-    }
-    if !spec.taints.is_empty() {
-        let taints: Vec<String> = spec.taints.iter().map(ToString::to_string).collect();
-        rows.push(("taints", format!("[{}]", taints.join(", "))));
-    }
-    for (key, value) in rows {
+    for (key, value) in super::spec_rows(spec) {
         lines.push(format!("{sign} {key}: {value}"));
     }
 }

@@ -7,6 +7,45 @@ mod json;
 mod markdown;
 
 pub use human::{human, Style};
+
+use poolctl_provider::{PoolSpec, Scaling};
+
+/// A whole pool as rows of (blueprint key, value), as the human and Markdown plans show
+/// a pool being created: only what the blueprint sets.
+pub(crate) fn spec_rows(spec: &PoolSpec) -> Vec<(&'static str, String)> {
+    let mut rows: Vec<(&'static str, String)> = vec![
+        ("machine_type", spec.machine_type.clone()),
+        match spec.scaling {
+            Scaling::Fixed { nodes } => ("size", nodes.to_string()),
+            Scaling::Autoscale { min, max } => ("autoscale", format!("{min}..{max}")),
+        },
+    ];
+    if spec.spot {
+        rows.push(("spot", "true".into()));
+    }
+    if let Some(gpu) = &spec.gpu {
+        rows.push(("gpu", format!("{} x{}", gpu.kind, gpu.count)));
+    }
+    if let Some(disk) = spec.disk_gb {
+        rows.push(("disk_gb", disk.to_string()));
+    }
+    if !spec.zones.is_empty() {
+        rows.push(("zones", format!("[{}]", spec.zones.join(", "))));
+    }
+    if !spec.labels.is_empty() {
+        let labels: Vec<String> = spec
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        rows.push(("labels", format!("{{{}}}", labels.join(", "))));
+    }
+    if !spec.taints.is_empty() {
+        let taints: Vec<String> = spec.taints.iter().map(ToString::to_string).collect();
+        rows.push(("taints", format!("[{}]", taints.join(", "))));
+    }
+    rows
+}
 pub use json::{
     json, json_fleet, plan_json_schema, ActionName, ChangeCounts, FieldChangeDocument, FieldName,
     FleetDocument, FormatVersion, GpuDocument, PlanDocument, PoolChangeDocument, PoolDocument,
