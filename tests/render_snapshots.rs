@@ -8,14 +8,11 @@ use poolctl::render::{
     human, json, json_fleet, markdown, markdown_fleet, plan_json_schema, FleetDocument,
     PlanDocument, Style,
 };
-use poolctl_provider::{
-    Capability, CapabilityTable, Effect, Field, Gpu, LivePool, PoolSpec, Scaling, Taint,
-};
+use poolctl_provider::{Effect, Gpu, LivePool, PoolSpec, Scaling, Taint};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
-
 
 const CLUSTER: &str = "prod-eu";
 
@@ -120,7 +117,13 @@ fn have(spec: PoolSpec) -> LivePool {
 }
 
 fn plan(desired: &[DesiredPool], live: &[LivePool]) -> Plan {
-    diff_pools("gke", CLUSTER, desired, live, &poolctl_provider::capability::GKE)
+    diff_pools(
+        "gke",
+        CLUSTER,
+        desired,
+        live,
+        &poolctl_provider::capability::GKE,
+    )
 }
 
 /// Two new pools: a core pool and one with every optional setting.
