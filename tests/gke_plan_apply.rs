@@ -325,3 +325,49 @@ fn a_static_pool_resized_outside_poolctl_is_put_back() {
     apply(&ws);
     assert_no_changes(&ws);
 }
+
+#[test]
+fn naming_a_pool_poolctl_did_not_create_adopts_it() {
+    let emu = Emu::start();
+    let ws = applied(&emu);
+    let url = format!(
+        "{}/v1/projects/acme/locations/europe-west1/clusters/analytics/nodePools",
+        emu.endpoint()
+    );
+    let created = reqwest::blocking::Client::new()
+        .post(url)
+        .json(
+            &serde_json::json!({"nodePool": {"name": "legacy", "initialNodeCount": 1,
+            "config": {"machineType": "e2-medium"}}}),
+        )
+        .send()
+        .expect("emulator answers");
+    assert!(created.status().is_success());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+
+    let with_legacy = format!(
+        "{ANALYTICS_POOLS}\n[pools.legacy]\nclass = \"workload\"\nmachine_type = \"e2-medium\"\nsize = 3\n"
+    );
+    ws.write(&gke_blueprint(&emu.endpoint(), &with_legacy));
+    let plan = plan_with_changes(&ws);
+    assert!(
+        plan.contains(
+            "~ pool legacy will be adopted (not created by poolctl; the blueprint names it)"
+        ),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("tags  {} -> {poolctl-blueprint=analytics, poolctl-pool=legacy}"),
+        "{plan}"
+    );
+    let before = emu.mutations().len();
+    apply(&ws);
+    let sent: Vec<_> = emu.mutations().into_iter().skip(before).collect();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(
+        sent[0].body,
+        Some(serde_json::json!({"resourceLabels": {"labels": {
+            "poolctl-blueprint": "analytics", "poolctl-pool": "legacy"}}}))
+    );
+    assert_no_changes(&ws);
+}
