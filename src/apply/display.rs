@@ -62,13 +62,21 @@ pub struct OperationLine {
 }
 
 impl OperationLine {
-    pub fn finish(&self, message: &str) {
+    /// Ends the line with its outcome; `ok` picks the mark a terminal shows.
+    pub fn finish(&self, message: &str, ok: bool) {
         let text = format!(
             "{message} after {:.1}s",
             self.started.elapsed().as_secs_f64()
         );
         match &self.bar {
-            Some(bar) => bar.finish_with_message(text),
+            Some(bar) => {
+                let mark = if ok { "\u{2713}" } else { "\u{2717}" };
+                let template = format!("{mark} {{prefix}} {{wide_msg}}");
+                if let Ok(style) = ProgressStyle::with_template(&template) {
+                    bar.set_style(style);
+                }
+                bar.finish_with_message(text);
+            }
             None => print_line(&self.label, &text),
         }
     }

@@ -73,12 +73,12 @@ pub async fn apply_plan(plan: &Plan, provider: &dyn Provider, display: &Display)
             let line = display.start(label);
             match run_change(change, provider, &line).await {
                 Ok(()) => {
-                    line.finish(past_tense(change.action));
+                    line.finish(past_tense(change.action), true);
                     Outcome::Done
                 }
                 Err(err) => {
                     any_failed = true;
-                    line.finish("failed");
+                    line.finish("failed", false);
                     Outcome::Failed(err.to_string())
                 }
             }

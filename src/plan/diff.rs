@@ -8,7 +8,7 @@ use poolctl_provider::{
     owned::with_live_cloud_owned, replacement_name, without_cloud_owned, Capability,
     CapabilityTable, Field, Gpu, LivePool, PoolSpec, PoolUpdate, Provider, ProviderError, Taint,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum PlanError {
@@ -118,6 +118,12 @@ pub fn diff_pools(
 ) -> Plan {
     let mut taken = vec![false; live.len()];
     let mut changes = Vec::new();
+    // A derived name must not be one the cluster or the blueprint already uses.
+    let names_in_use: BTreeSet<&str> = live
+        .iter()
+        .map(|p| p.spec.name.as_str())
+        .chain(desired.iter().map(|d| d.spec.name.as_str()))
+        .collect();
     for want in desired {
         let candidates = find_live(live, &taken, &want.logical, &want.spec.name, cluster);
         // Two pools with one logical name are what an interrupted create-before-destroy
@@ -146,7 +152,14 @@ pub fn diff_pools(
                 changes.push(delete(&live[i], want.logical.clone(), Reason::Leftover));
             }
         }
-        changes.push(diff_one(provider, want, &live[best], cluster, capabilities));
+        changes.push(diff_one(
+            provider,
+            want,
+            &live[best],
+            &names_in_use,
+            cluster,
+            capabilities,
+        ));
     }
     let mut unmanaged = Vec::new();
     for (i, pool) in live.iter().enumerate() {
@@ -205,6 +218,7 @@ fn diff_one(
     provider: &str,
     want: &DesiredPool,
     live: &LivePool,
+    names_in_use: &BTreeSet<&str>,
     cluster: &str,
     capabilities: &CapabilityTable,
 ) -> PoolChange {
@@ -253,8 +267,13 @@ fn diff_one(
             // The new pool must exist beside the old one, so it needs a name of its own;
             // it carries the same logical-name tag, which is how later plans find it.
             ReplaceStrategy::CreateBeforeDestroy => {
-                let seed = serde_json::to_string(&wanted).unwrap_or_default();
-                replacement_name(provider, &have.name, &want.logical, &seed)
+                let mut seed = serde_json::to_string(&wanted).unwrap_or_default();
+                let mut name = replacement_name(provider, &have.name, &want.logical, &seed);
+                while names_in_use.contains(name.as_str()) {
+                    seed.push('\'');
+                    name = replacement_name(provider, &have.name, &want.logical, &seed);
+                }
+                name
             }
             ReplaceStrategy::DeleteFirst => have.name.clone(),
         };

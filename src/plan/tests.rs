@@ -191,3 +191,41 @@ fn core_pools_come_first_and_deletes_last() {
         ]
     );
 }
+
+#[test]
+fn a_derived_replacement_name_never_takes_a_name_already_in_use() {
+    let mut want = spec("a");
+    want.spot = true;
+    let first = diff_pools(
+        "t",
+        "c",
+        &[desired(want.clone())],
+        &[live(spec("a"))],
+        &TABLE,
+    );
+    let derived = first.changes[0]
+        .desired
+        .as_ref()
+        .map(|d| d.name.clone())
+        .expect("a new pool");
+    assert_ne!(derived, "a");
+
+    // Someone already has a pool of that name.
+    let mut squatter = spec(&derived);
+    squatter.tags.clear();
+    let second = diff_pools(
+        "t",
+        "c",
+        &[desired(want)],
+        &[live(spec("a")), live(squatter)],
+        &TABLE,
+    );
+    let renamed = second.changes[0]
+        .desired
+        .as_ref()
+        .map(|d| d.name.clone())
+        .expect("a new pool");
+    assert_eq!(second.changes[0].action, Action::Replace);
+    assert_ne!(renamed, derived);
+    assert_ne!(renamed, "a");
+}
