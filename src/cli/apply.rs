@@ -43,7 +43,7 @@ pub async fn run(args: ApplyArgs) -> u8 {
         eprintln!("error: pass a blueprint with -f FILE, or a saved plan");
         return exit::ERROR;
     };
-    let Some(cluster) = plan_one(file, args.emulator, &emulators).await else {
+    let Ok(cluster) = plan_one(file, args.emulator, &emulators).await else {
         return exit::ERROR;
     };
     let plan = &cluster.planned.plan;

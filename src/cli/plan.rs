@@ -63,12 +63,22 @@ pub async fn run(args: PlanArgs) -> u8 {
         return exit::ERROR;
     }
     let emulators = Emulators::default();
-    let results: Vec<Option<ClusterPlan>> = stream::iter(paths.iter())
+    let results: Vec<Result<ClusterPlan, String>> = stream::iter(paths.iter())
         .map(|path| plan_one(path, args.emulator, &emulators))
         .buffered(usize::from(args.parallelism))
         .collect()
         .await;
-    let failed = results.iter().filter(|r| r.is_none()).count();
+    let failures: Vec<render::FailedCluster> = paths
+        .iter()
+        .zip(&results)
+        .filter_map(|(path, result)| {
+            result.as_ref().err().map(|error| render::FailedCluster {
+                blueprint: path.display().to_string(),
+                error: error.clone(),
+            })
+        })
+        .collect();
+    let failed = failures.len();
     let plans: Vec<&ClusterPlan> = results.iter().flatten().collect();
 
     if let (Some(out), [one]) = (&args.out, plans.as_slice()) {
@@ -82,7 +92,10 @@ pub async fn run(args: PlanArgs) -> u8 {
     // The typed documents keep the documented key order (format_version first).
     if args.json {
         let text = if fleet {
-            serde_json::to_string_pretty(&render::FleetDocument::new(&just_plans))
+            serde_json::to_string_pretty(&render::FleetDocument::with_failures(
+                &just_plans,
+                failures,
+            ))
         } else if let Some(plan) = just_plans.first() {
             serde_json::to_string_pretty(&render::PlanDocument::new(plan))
         } else {
@@ -202,36 +215,37 @@ pub(super) fn stdout_style() -> Style {
     }
 }
 
-/// Loads one blueprint, connects and plans, reporting any error as a diagnostic.
+/// Loads one blueprint, connects and plans. Any error is reported as a diagnostic on
+/// standard error, and returned as one line for the fleet's JSON document.
 pub(super) async fn plan_one(
     path: &Path,
     emulator: bool,
     emulators: &Emulators,
-) -> Option<ClusterPlan> {
-    let blueprint = match blueprint::load(path) {
-        Ok(bp) => bp,
-        Err(err) => {
-            report(err);
-            return None;
-        }
-    };
-    let provider = match target::connect(&blueprint, path, emulator, emulators).await {
-        Ok(provider) => provider,
-        Err(err) => {
-            report(err);
-            return None;
-        }
-    };
-    match plan_cluster(&blueprint, provider.as_ref()).await {
-        Ok(planned) => Some(ClusterPlan {
-            path: path.to_path_buf(),
-            blueprint,
-            planned,
-            provider,
-        }),
-        Err(err) => {
-            report(err);
-            None
-        }
+) -> Result<ClusterPlan, String> {
+    let blueprint = blueprint::load(path).map_err(reported)?;
+    let provider = target::connect(&blueprint, path, emulator, emulators)
+        .await
+        .map_err(reported)?;
+    let planned = plan_cluster(&blueprint, provider.as_ref())
+        .await
+        .map_err(reported)?;
+    Ok(ClusterPlan {
+        path: path.to_path_buf(),
+        blueprint,
+        planned,
+        provider,
+    })
+}
+
+/// Reports an error and keeps its one-line form: the message and its causes.
+fn reported<E: miette::Diagnostic + Send + Sync + 'static>(err: E) -> String {
+    let mut line = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        line.push_str(": ");
+        line.push_str(&cause.to_string());
+        source = cause.source();
     }
+    report(err);
+    line
 }

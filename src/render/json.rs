@@ -45,8 +45,20 @@ pub struct FleetDocument {
     pub format_version: FormatVersion,
     /// One complete single-cluster plan document per cluster, in the order planned.
     pub clusters: Vec<PlanDocument>,
+    /// Blueprints that could not be planned (invalid, unreachable cloud, ...); their
+    /// clusters are missing from `clusters`, so a gate must not read silence as success.
+    pub failed: Vec<FailedCluster>,
     /// The counts summed over all clusters.
     pub summary: ChangeCounts,
+}
+
+/// A blueprint of the fleet that could not be planned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct FailedCluster {
+    /// The blueprint file, as given on the command line.
+    pub blueprint: String,
+    /// Why, in one line (the full diagnostic goes to standard error).
+    pub error: String,
 }
 
 /// Counts of pools per action, as in the line `Plan: 1 to add, 0 to change, ...`.
@@ -232,7 +244,12 @@ impl PlanDocument {
 }
 
 impl FleetDocument {
+    /// The fleet document of plans that all succeeded.
     pub fn new(plans: &[Plan]) -> Self {
+        Self::with_failures(plans, Vec::new())
+    }
+
+    pub fn with_failures(plans: &[Plan], failed: Vec<FailedCluster>) -> Self {
         let clusters: Vec<PlanDocument> = plans.iter().map(PlanDocument::new).collect();
         let summary = clusters
             .iter()
@@ -245,6 +262,7 @@ impl FleetDocument {
         FleetDocument {
             format_version: FormatVersion::V1,
             clusters,
+            failed,
             summary,
         }
     }

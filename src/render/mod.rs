@@ -47,8 +47,9 @@ pub(crate) fn spec_rows(spec: &PoolSpec) -> Vec<(&'static str, String)> {
     rows
 }
 pub use json::{
-    json, json_fleet, plan_json_schema, ActionName, ChangeCounts, FieldChangeDocument, FieldName,
-    FleetDocument, FormatVersion, GpuDocument, PlanDocument, PoolChangeDocument, PoolDocument,
-    ReasonDocument, ReasonKind, ReplaceStrategyName, ScalingDocument, FORMAT_VERSION,
+    json, json_fleet, plan_json_schema, ActionName, ChangeCounts, FailedCluster,
+    FieldChangeDocument, FieldName, FleetDocument, FormatVersion, GpuDocument, PlanDocument,
+    PoolChangeDocument, PoolDocument, ReasonDocument, ReasonKind, ReplaceStrategyName,
+    ScalingDocument, FORMAT_VERSION,
 };
 pub use markdown::{markdown, markdown_fleet};
