@@ -41,7 +41,7 @@ enum Command {
     Plan(plan::PlanArgs),
     /// Make the node pools match the blueprint.
     Apply(apply::ApplyArgs),
-    /// Run the local emulator of the clouds' node-pool APIs.
+    /// Run the local emulator of the GKE node-pool API (for tests, demos and CI).
     Emulator(emulator::EmulatorArgs),
 }
 
