@@ -114,7 +114,10 @@ fn changing_one_taint_is_one_in_place_update_of_that_field() {
         "{plan}"
     );
 
-    apply(&ws);
+    let log = apply(&ws);
+    // Off a terminal, progress is one timestamped line per step.
+    assert!(log.contains("~ highmem: updating taints"), "{log}");
+    assert!(log.contains("~ highmem: updated after"), "{log}");
     let sent: Vec<_> = emu.mutations().into_iter().skip(before).collect();
     assert_eq!(sent.len(), 1, "one request: {sent:?}");
     assert_eq!(sent[0].method, "PUT");

@@ -4,7 +4,7 @@
 use super::display::Display;
 use crate::blueprint::ReplaceStrategy;
 use crate::plan::{Action, Plan, PoolChange};
-use poolctl_provider::{Provider, ProviderError};
+use poolctl_provider::{Progress, Provider, ProviderError};
 use serde::Serialize;
 use std::time::{Duration, Instant};
 
@@ -125,11 +125,15 @@ async fn run_change(
                 // The old pool keeps serving until its successor is ready; if the create
                 // fails, nothing was lost.
                 ReplaceStrategy::CreateBeforeDestroy if spec.name != change.cloud_name => {
+                    line.status(&format!("creating {}", spec.name));
                     provider.create_pool(spec, line).await?;
+                    line.status(&format!("deleting {}", change.cloud_name));
                     provider.delete_pool(&change.cloud_name, line).await
                 }
                 _ => {
+                    line.status(&format!("deleting {}", change.cloud_name));
                     provider.delete_pool(&change.cloud_name, line).await?;
+                    line.status(&format!("creating {}", spec.name));
                     provider.create_pool(spec, line).await
                 }
             }
