@@ -110,6 +110,7 @@ async fn run_change(
         Action::Update => {
             for field in &change.field_changes {
                 if let Some(update) = &field.update {
+                    line.status(&format!("updating {}", field.field));
                     provider
                         .update_pool(&change.cloud_name, update, line)
                         .await?;
