@@ -232,21 +232,12 @@ fn a_pool_poolctl_did_not_create_is_listed_and_left_alone() {
     let emu = Emu::start();
     let ws = applied(&emu);
     // Someone creates a pool by hand, outside poolctl.
-    let client = reqwest::blocking::Client::new();
-    let url = format!(
-        "{}/v1/projects/acme/locations/europe-west1/clusters/analytics/nodePools",
-        emu.endpoint()
-    );
-    let created = client
-        .post(url)
-        .json(
-            &serde_json::json!({"nodePool": {"name": "legacy", "initialNodeCount": 1,
+    emu.by_hand(
+        reqwest::Method::POST,
+        "/nodePools",
+        serde_json::json!({"nodePool": {"name": "legacy", "initialNodeCount": 1,
             "config": {"machineType": "e2-medium"}}}),
-        )
-        .send()
-        .expect("emulator answers");
-    assert!(created.status().is_success());
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    );
 
     let out = ws
         .poolctl(&["plan", "--detailed-exitcode"])
@@ -312,17 +303,11 @@ fn the_autoscaler_moving_node_counts_is_never_a_difference() {
 fn a_static_pool_resized_outside_poolctl_is_put_back() {
     let emu = Emu::start();
     let ws = applied(&emu);
-    let url = format!(
-        "{}/v1/projects/acme/locations/europe-west1/clusters/analytics/nodePools/core:setSize",
-        emu.endpoint()
+    emu.by_hand(
+        reqwest::Method::POST,
+        "/nodePools/core:setSize",
+        serde_json::json!({"nodeCount": 3}),
     );
-    let resized = reqwest::blocking::Client::new()
-        .post(url)
-        .json(&serde_json::json!({"nodeCount": 3}))
-        .send()
-        .expect("emulator answers");
-    assert!(resized.status().is_success());
-    std::thread::sleep(std::time::Duration::from_millis(300));
     let plan = plan_with_changes(&ws);
     assert!(plan.contains("scaling  size 6 -> size 2"), "{plan}");
     apply(&ws);
@@ -333,20 +318,12 @@ fn a_static_pool_resized_outside_poolctl_is_put_back() {
 fn naming_a_pool_poolctl_did_not_create_adopts_it() {
     let emu = Emu::start();
     let ws = applied(&emu);
-    let url = format!(
-        "{}/v1/projects/acme/locations/europe-west1/clusters/analytics/nodePools",
-        emu.endpoint()
-    );
-    let created = reqwest::blocking::Client::new()
-        .post(url)
-        .json(
-            &serde_json::json!({"nodePool": {"name": "legacy", "initialNodeCount": 1,
+    emu.by_hand(
+        reqwest::Method::POST,
+        "/nodePools",
+        serde_json::json!({"nodePool": {"name": "legacy", "initialNodeCount": 1,
             "config": {"machineType": "e2-medium"}}}),
-        )
-        .send()
-        .expect("emulator answers");
-    assert!(created.status().is_success());
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    );
 
     let with_legacy = format!(
         "{ANALYTICS_POOLS}\n[pools.legacy]\nclass = \"workload\"\nmachine_type = \"e2-medium\"\nsize = 3\n"

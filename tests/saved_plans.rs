@@ -26,19 +26,6 @@ fn apply_saved(ws: &Workspace, saved: &std::path::Path) -> std::process::Output 
         .expect("runs")
 }
 
-fn hand_made_pool(emu: &Emu, name: &str) {
-    let url = format!(
-        "{}/v1/projects/acme/locations/europe-west1/clusters/analytics/nodePools",
-        emu.endpoint()
-    );
-    let created = reqwest::blocking::Client::new()
-        .post(url)
-        .json(&serde_json::json!({"nodePool": {"name": name, "initialNodeCount": 1}}))
-        .send()
-        .expect("emulator answers");
-    assert!(created.status().is_success());
-}
-
 #[test]
 fn a_saved_plan_applies_exactly_what_it_showed() {
     let emu = Emu::start();
@@ -65,7 +52,11 @@ fn a_pool_that_appeared_since_the_plan_makes_it_stale() {
     let ws = Workspace::new(&gke_blueprint(&emu.endpoint(), ANALYTICS_POOLS));
     let saved = save_plan(&ws);
     // Someone creates `gpu` by hand before the plan is applied.
-    hand_made_pool(&emu, "gpu");
+    emu.by_hand(
+        reqwest::Method::POST,
+        "/nodePools",
+        serde_json::json!({"nodePool": {"name": "gpu", "initialNodeCount": 1}}),
+    );
     let before = emu.mutations().len();
 
     let out = apply_saved(&ws, &saved);
@@ -96,19 +87,11 @@ fn a_live_pool_changed_since_the_plan_makes_it_stale() {
     let saved = save_plan(&ws);
 
     // Out-of-band edit of another pool's labels.
-    let url = format!(
-        "{}/v1/projects/acme/locations/europe-west1/clusters/analytics/nodePools/highmem",
-        emu.endpoint()
+    emu.by_hand(
+        reqwest::Method::PUT,
+        "/nodePools/highmem",
+        serde_json::json!({"labels": {"labels": {"high-memory": "true", "owner": "someone"}}}),
     );
-    let put = reqwest::blocking::Client::new()
-        .put(url)
-        .json(
-            &serde_json::json!({"labels": {"labels": {"high-memory": "true", "owner": "someone"}}}),
-        )
-        .send()
-        .expect("emulator answers");
-    assert!(put.status().is_success());
-    std::thread::sleep(std::time::Duration::from_millis(300));
     let before = emu.mutations().len();
 
     let out = apply_saved(&ws, &saved);

@@ -46,6 +46,39 @@ impl Emu {
         self.emulator.requests()
     }
 
+    /// A change made outside poolctl ("by hand"), straight to the emulated API of the
+    /// test cluster: `suffix` follows `.../clusters/analytics`. Waits for the operation.
+    pub fn by_hand(&self, method: reqwest::Method, suffix: &str, body: serde_json::Value) {
+        let base = format!(
+            "{}/v1/projects/acme/locations/europe-west1",
+            self.endpoint()
+        );
+        let client = reqwest::blocking::Client::new();
+        let answer = client
+            .request(method, format!("{base}/clusters/analytics{suffix}"))
+            .json(&body)
+            .send()
+            .expect("emulator answers");
+        assert!(answer.status().is_success(), "{:?}", answer.text());
+        let operation: serde_json::Value = answer.json().expect("an operation");
+        let name = operation["name"]
+            .as_str()
+            .expect("operation name")
+            .to_string();
+        for _ in 0..100 {
+            let now: serde_json::Value = client
+                .get(format!("{base}/operations/{name}"))
+                .send()
+                .and_then(|r| r.json())
+                .expect("operation");
+            if now["status"] == "DONE" {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("operation {name} did not finish");
+    }
+
     /// Requests that change something (everything but GET).
     pub fn mutations(&self) -> Vec<poolctl_emulator::RecordedRequest> {
         self.requests()
