@@ -77,13 +77,7 @@ fn throttling_and_busy_answers_are_retried_until_the_apply_succeeds() {
 #[test]
 fn a_failed_operation_is_reported_with_the_clouds_message_and_deletes_nothing() {
     let emu = Emu::start();
-    let ws = Workspace::new(&gke_blueprint(&emu.endpoint(), ANALYTICS_POOLS));
-    assert!(ws
-        .poolctl(&["apply", "--auto-approve"])
-        .output()
-        .expect("runs")
-        .status
-        .success());
+    let ws = common::applied_workspace(&emu, ANALYTICS_POOLS);
 
     // Next run: grow core (fails in the cloud) and drop batch (must then not be deleted).
     let pools = ANALYTICS_POOLS.replace("size = 2", "size = 4");

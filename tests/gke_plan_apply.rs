@@ -118,7 +118,7 @@ fn changing_one_taint_is_one_in_place_update_of_that_field() {
     // Off a terminal, progress is one timestamped line per step.
     assert!(log.contains("~ highmem: updating taints"), "{log}");
     assert!(log.contains("~ highmem: updated after"), "{log}");
-    let sent: Vec<_> = emu.mutations().into_iter().skip(before).collect();
+    let sent: Vec<_> = emu.mutations_since(before);
     assert_eq!(sent.len(), 1, "one request: {sent:?}");
     assert_eq!(sent[0].method, "PUT");
     assert!(
@@ -160,7 +160,7 @@ fn raising_autoscale_max_goes_through_set_autoscaling() {
     );
 
     apply(&ws);
-    let sent: Vec<_> = emu.mutations().into_iter().skip(before).collect();
+    let sent: Vec<_> = emu.mutations_since(before);
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert!(
         sent[0].path.ends_with("/nodePools/gpu:setAutoscaling"),
@@ -198,7 +198,7 @@ fn removing_a_pool_from_the_blueprint_deletes_it() {
 
     let out = apply(&ws);
     assert!(out.contains("1 deleted"), "{out}");
-    let sent: Vec<_> = emu.mutations().into_iter().skip(before).collect();
+    let sent: Vec<_> = emu.mutations_since(before);
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(sent[0].method, "DELETE");
     assert!(sent[0].path.ends_with("/nodePools/batch"));
@@ -218,7 +218,7 @@ fn a_static_size_change_goes_through_set_size_per_zone() {
     let plan = plan_with_changes(&ws);
     assert!(plan.contains("scaling  size 2 -> size 4"), "{plan}");
     apply(&ws);
-    let sent: Vec<_> = emu.mutations().into_iter().skip(before).collect();
+    let sent: Vec<_> = emu.mutations_since(before);
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert!(sent[0].path.ends_with("/nodePools/core:setSize"));
     // Two zones: GKE counts per zone, the blueprint counts the whole pool.
@@ -342,7 +342,7 @@ fn naming_a_pool_poolctl_did_not_create_adopts_it() {
     );
     let before = emu.mutations().len();
     apply(&ws);
-    let sent: Vec<_> = emu.mutations().into_iter().skip(before).collect();
+    let sent: Vec<_> = emu.mutations_since(before);
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(
         sent[0].body,

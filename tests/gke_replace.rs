@@ -15,16 +15,6 @@ fn on_demand_batch(pools: &str) -> String {
     )
 }
 
-fn applied(emu: &Emu, pools: &str) -> Workspace {
-    let ws = Workspace::new(&gke_blueprint(&emu.endpoint(), pools));
-    let out = ws
-        .poolctl(&["apply", "--auto-approve"])
-        .output()
-        .expect("runs");
-    assert!(out.status.success(), "{}", stdout_of(&out));
-    ws
-}
-
 fn plan(ws: &Workspace) -> (Option<i32>, String) {
     let out = ws
         .poolctl(&["plan", "--detailed-exitcode"])
@@ -36,7 +26,7 @@ fn plan(ws: &Workspace) -> (Option<i32>, String) {
 #[test]
 fn a_spot_change_replaces_the_pool_new_one_first() {
     let emu = Emu::start();
-    let ws = applied(&emu, ANALYTICS_POOLS);
+    let ws = common::applied_workspace(&emu, ANALYTICS_POOLS);
     ws.write(&gke_blueprint(
         &emu.endpoint(),
         &on_demand_batch(ANALYTICS_POOLS),
@@ -66,7 +56,7 @@ fn a_spot_change_replaces_the_pool_new_one_first() {
         .output()
         .expect("runs");
     assert!(out.status.success(), "{}", stdout_of(&out));
-    let sent: Vec<_> = emu.mutations().into_iter().skip(before).collect();
+    let sent: Vec<_> = emu.mutations_since(before);
     assert_eq!(sent.len(), 2, "{sent:?}");
     assert_eq!(sent[0].method, "POST");
     let new_name = sent[0].body.as_ref().expect("body")["nodePool"]["name"]
@@ -88,7 +78,7 @@ fn a_spot_change_replaces_the_pool_new_one_first() {
 #[test]
 fn delete_first_replaces_in_the_other_order_under_the_same_name() {
     let emu = Emu::start();
-    let ws = applied(&emu, ANALYTICS_POOLS);
+    let ws = common::applied_workspace(&emu, ANALYTICS_POOLS);
     let pools = on_demand_batch(ANALYTICS_POOLS).replace(
         "[pools.batch]\nclass = \"workload\"",
         "[pools.batch]\nclass = \"workload\"\nreplace = \"delete-first\"",
@@ -105,7 +95,7 @@ fn delete_first_replaces_in_the_other_order_under_the_same_name() {
         .output()
         .expect("runs");
     assert!(out.status.success(), "{}", stdout_of(&out));
-    let sent: Vec<_> = emu.mutations().into_iter().skip(before).collect();
+    let sent: Vec<_> = emu.mutations_since(before);
     assert_eq!(sent.len(), 2, "{sent:?}");
     assert_eq!(sent[0].method, "DELETE");
     assert_eq!(sent[1].method, "POST");
@@ -119,7 +109,7 @@ fn delete_first_replaces_in_the_other_order_under_the_same_name() {
 #[test]
 fn an_interrupted_replacement_is_finished_by_the_next_apply() {
     let emu = Emu::start();
-    let ws = applied(&emu, ANALYTICS_POOLS);
+    let ws = common::applied_workspace(&emu, ANALYTICS_POOLS);
     ws.write(&gke_blueprint(
         &emu.endpoint(),
         &on_demand_batch(ANALYTICS_POOLS),

@@ -70,13 +70,7 @@ fn a_pool_that_appeared_since_the_plan_makes_it_stale() {
 #[test]
 fn a_live_pool_changed_since_the_plan_makes_it_stale() {
     let emu = Emu::start();
-    let ws = Workspace::new(&gke_blueprint(&emu.endpoint(), ANALYTICS_POOLS));
-    assert!(ws
-        .poolctl(&["apply", "--auto-approve"])
-        .output()
-        .expect("runs")
-        .status
-        .success());
+    let ws = common::applied_workspace(&emu, ANALYTICS_POOLS);
     ws.write(&gke_blueprint(
         &emu.endpoint(),
         &ANALYTICS_POOLS.replace(

@@ -79,6 +79,11 @@ impl Emu {
         panic!("operation {name} did not finish");
     }
 
+    /// The changing requests received after the first `before` of them.
+    pub fn mutations_since(&self, before: usize) -> Vec<poolctl_emulator::RecordedRequest> {
+        self.mutations().into_iter().skip(before).collect()
+    }
+
     /// Requests that change something (everything but GET).
     pub fn mutations(&self) -> Vec<poolctl_emulator::RecordedRequest> {
         self.requests()
@@ -128,6 +133,17 @@ pub fn poolctl() -> Command {
         .env("POOLCTL_EMULATOR_OPERATION_MS", "100")
         .timeout(Duration::from_secs(120));
     cmd
+}
+
+/// A workspace whose blueprint (`pools` on the emulator's test cluster) is applied.
+pub fn applied_workspace(emu: &Emu, pools: &str) -> Workspace {
+    let ws = Workspace::new(&gke_blueprint(&emu.endpoint(), pools));
+    let out = ws
+        .poolctl(&["apply", "--auto-approve"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "apply failed:\n{}", stdout_of(&out));
+    ws
 }
 
 /// A GKE blueprint against `endpoint` with the given pool tables appended.
