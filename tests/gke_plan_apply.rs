@@ -337,7 +337,7 @@ fn naming_a_pool_poolctl_did_not_create_adopts_it() {
         "{plan}"
     );
     assert!(
-        plan.contains("tags  {} -> {poolctl-blueprint=analytics, poolctl-pool=legacy}"),
+        plan.contains("tags  {} -> {poolctl-blueprint=analytics, poolctl-class=workload, poolctl-pool=legacy}"),
         "{plan}"
     );
     let before = emu.mutations().len();
@@ -347,7 +347,7 @@ fn naming_a_pool_poolctl_did_not_create_adopts_it() {
     assert_eq!(
         sent[0].body,
         Some(serde_json::json!({"resourceLabels": {"labels": {
-            "poolctl-blueprint": "analytics", "poolctl-pool": "legacy"}}}))
+            "poolctl-blueprint": "analytics", "poolctl-class": "workload", "poolctl-pool": "legacy"}}}))
     );
     assert_no_changes(&ws);
 }

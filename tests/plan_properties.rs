@@ -262,7 +262,7 @@ proptest! {
             };
             let provider = poolctl_gke::GkeProvider::new(&target).expect("provider");
             let first = plan_cluster(&bp, &provider).await.expect("plan");
-            let report = apply_plan(&first.plan, &provider, &Display::Lines).await;
+            let report = apply_plan(&first.plan, &provider, &Display::Lines, None).await;
             assert_eq!(report.failed(), 0, "{report:?}");
             plan_cluster(&bp, &provider).await.expect("second plan").plan
         });

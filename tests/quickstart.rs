@@ -13,6 +13,7 @@ fn quickstart_applies_four_pools_then_plans_no_changes() {
     std::fs::copy(source, &blueprint).expect("copy quickstart");
 
     let out = poolctl()
+        .current_dir(dir.path())
         .args(["apply", "--auto-approve", "-f"])
         .arg(&blueprint)
         .output()
@@ -26,10 +27,11 @@ fn quickstart_applies_four_pools_then_plans_no_changes() {
         );
     }
     assert!(text.contains("Apply complete! Pools: 4 created"), "{text}");
-    // The embedded emulator keeps its state next to the blueprint.
+    // The embedded emulator keeps its state under the folder poolctl runs in.
     assert!(dir.path().join(".poolctl/emulator/gke.json").exists());
 
     let out = poolctl()
+        .current_dir(dir.path())
         .args(["plan", "--detailed-exitcode", "-f"])
         .arg(&blueprint)
         .output()

@@ -8,7 +8,7 @@ use poolctl::render::{
     human, json, json_fleet, markdown, markdown_fleet, plan_json_schema, FleetDocument,
     PlanDocument, Style,
 };
-use poolctl_provider::{Effect, Gpu, LivePool, PoolSpec, Scaling, Taint};
+use poolctl_provider::{Effect, ExtraValue, Field, Gpu, LivePool, PoolSpec, Scaling, Taint};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -40,6 +40,7 @@ fn system() -> PoolSpec {
         disk_gb: None,
         zones: Vec::new(),
         tags: owned_by("system", CLUSTER),
+        extras: BTreeMap::new(),
     }
 }
 
@@ -55,6 +56,7 @@ fn web() -> PoolSpec {
         disk_gb: None,
         zones: Vec::new(),
         tags: owned_by("web", CLUSTER),
+        extras: BTreeMap::new(),
     }
 }
 
@@ -70,6 +72,7 @@ fn highmem() -> PoolSpec {
         disk_gb: None,
         zones: Vec::new(),
         tags: owned_by("highmem", CLUSTER),
+        extras: BTreeMap::new(),
     }
 }
 
@@ -89,6 +92,16 @@ fn gpu() -> PoolSpec {
         disk_gb: Some(200),
         zones: vec!["europe-west4-a".into(), "europe-west4-b".into()],
         tags: owned_by("gpu", CLUSTER),
+        extras: BTreeMap::from([
+            (
+                Field::ImageType,
+                ExtraValue::Text("UBUNTU_CONTAINERD".into()),
+            ),
+            (
+                Field::ServiceAccount,
+                ExtraValue::Text("gpu-nodes@acme.iam.gserviceaccount.com".into()),
+            ),
+        ]),
     }
 }
 
@@ -98,6 +111,7 @@ fn want(spec: PoolSpec) -> DesiredPool {
         spec,
         core: false,
         replace: ReplaceStrategy::CreateBeforeDestroy,
+        protect: false,
     }
 }
 

@@ -114,14 +114,27 @@ fn an_edited_blueprint_makes_a_saved_plan_stale() {
 }
 
 #[test]
-fn a_file_that_is_not_a_saved_plan_is_refused() {
+fn json_that_is_not_a_saved_plan_is_refused_for_what_it_is() {
     let emu = Emu::start();
     let ws = Workspace::new(&gke_blueprint(&emu.endpoint(), ANALYTICS_POOLS));
-    let out = apply_saved(&ws, ws.path());
+    // The hurried user's mistake: the JSON plan for reading, saved with a shell redirect.
+    let json_plan = ws.dir.path().join("plan.json");
+    let out = ws.poolctl(&["plan", "--json"]).output().expect("runs");
+    std::fs::write(&json_plan, &out.stdout).expect("write");
+    let out = apply_saved(&ws, &json_plan);
     assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
     assert!(
-        stderr_of(&out).contains("cannot read saved plan"),
-        "{}",
-        stderr_of(&out)
+        err.contains("is the output of `poolctl plan --json`"),
+        "{err}"
     );
+    assert!(err.contains("poolctl plan -f BLUEPRINT -o FILE"), "{err}");
+
+    let other = ws.dir.path().join("other.json");
+    std::fs::write(&other, r#"{"kind": "terraform-plan", "format_version": 1}"#).expect("write");
+    let out = apply_saved(&ws, &other);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(err.contains("is JSON of kind \"terraform-plan\""), "{err}");
+    assert!(emu.mutations().is_empty(), "{:?}", emu.mutations());
 }

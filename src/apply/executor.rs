@@ -60,7 +60,13 @@ impl ApplyReport {
 
 /// Executes every change of the plan. A failure does not stop independent creates and
 /// updates, but no pool is deleted after one: a half-applied blueprint should lose nothing.
-pub async fn apply_plan(plan: &Plan, provider: &dyn Provider, display: &Display) -> ApplyReport {
+/// `scope` names the cluster on each progress line when several are applied at once.
+pub async fn apply_plan(
+    plan: &Plan,
+    provider: &dyn Provider,
+    display: &Display,
+    scope: Option<&str>,
+) -> ApplyReport {
     let started = Instant::now();
     let mut steps = Vec::new();
     let mut any_failed = false;
@@ -69,7 +75,10 @@ pub async fn apply_plan(plan: &Plan, provider: &dyn Provider, display: &Display)
         let outcome = if any_failed && matches!(change.action, Action::Delete | Action::Replace) {
             Outcome::Skipped("an earlier step failed, so nothing is deleted in this run".into())
         } else {
-            let label = format!("{} {}", change.action.symbol(), change.pool);
+            let label = match scope {
+                Some(cluster) => format!("{cluster}: {} {}", change.action.symbol(), change.pool),
+                None => format!("{} {}", change.action.symbol(), change.pool),
+            };
             let line = display.start(label);
             match run_change(change, provider, &line).await {
                 Ok(()) => {
@@ -108,13 +117,12 @@ async fn run_change(
             None => Ok(()),
         },
         Action::Update => {
-            for field in &change.field_changes {
-                if let Some(update) = &field.update {
-                    line.status(&format!("updating {}", field.field));
-                    provider
-                        .update_pool(&change.cloud_name, update, line)
-                        .await?;
-                }
+            for call in &change.calls {
+                let fields: Vec<&str> = call.fields.iter().map(|f| f.blueprint_key()).collect();
+                line.status(&format!("updating {}", fields.join(", ")));
+                provider
+                    .update_pool(&change.cloud_name, &call.updates, line)
+                    .await?;
             }
             Ok(())
         }

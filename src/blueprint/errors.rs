@@ -42,6 +42,12 @@ pub enum ErrorKind {
     UnevenZones,
     /// A `core` pool with taints.
     CoreTainted,
+    /// A `core` pool with `spot = true`.
+    CoreSpot,
+    /// A plan would replace or delete a pool with `protect = true`.
+    Protected,
+    /// Not an error: a check that only `plan` can make, against the live cluster.
+    CheckedByPlan,
     /// A `gpu` pool without `gpu = { type, count }`.
     GpuMissing,
     /// `gpu` on a pool whose class is not `gpu`.
@@ -74,6 +80,9 @@ impl ErrorKind {
             ErrorKind::DiskSizeOutOfRange => "blueprint::disk_size",
             ErrorKind::UnevenZones => "blueprint::uneven_zones",
             ErrorKind::CoreTainted => "blueprint::core_tainted",
+            ErrorKind::CoreSpot => "blueprint::core_spot",
+            ErrorKind::Protected => "blueprint::protected",
+            ErrorKind::CheckedByPlan => "blueprint::checked_by_plan",
             ErrorKind::GpuMissing => "blueprint::gpu_missing",
             ErrorKind::GpuOnNonGpuClass => "blueprint::gpu_on_non_gpu_class",
             ErrorKind::ForeignProviderExtras => "blueprint::foreign_provider_extras",
@@ -113,6 +122,22 @@ impl BlueprintDiagnostic {
     pub fn help_text(&self) -> Option<&str> {
         self.help.as_deref()
     }
+
+    /// The file as named in messages.
+    pub fn file(&self) -> &str {
+        self.source.name()
+    }
+
+    /// Line and column (both from 1; the column counts characters) where the problem is.
+    pub fn line_column(&self) -> (usize, usize) {
+        let text = self.source.inner();
+        let offset = self.span().offset().min(text.len());
+        let before = text.get(..offset).unwrap_or(text);
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before[line_start..].chars().count() + 1;
+        (line, column)
+    }
 }
 
 impl fmt::Display for BlueprintDiagnostic {
@@ -126,6 +151,13 @@ impl std::error::Error for BlueprintDiagnostic {}
 impl Diagnostic for BlueprintDiagnostic {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new(self.kind.code()))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        match self.kind {
+            ErrorKind::CheckedByPlan => Some(miette::Severity::Advice),
+            _ => None,
+        }
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {

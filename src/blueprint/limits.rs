@@ -115,9 +115,6 @@ pub(crate) fn disk_range(provider: ProviderKind) -> RangeInclusive<u32> {
     }
 }
 
-/// AKS `maxPods` bounds (the lower one from the AKS docs; the upper from section 2.7).
-pub(crate) const AKS_MAX_PODS: RangeInclusive<u32> = 10..=250;
-
 /// A GKE location names a zone when it has a zone suffix (`europe-west1-b`), a region otherwise.
 pub(crate) fn gke_location_is_zone(location: &str) -> bool {
     location.matches('-').count() >= 2

@@ -4,7 +4,8 @@
 use super::errors::{ErrorKind, Issue, Issues};
 use super::suggest::closest;
 use super::typed::{Field, Item, Labels, Reader, Strings};
-use super::{ExtraValue, PoolClass, ProviderKind, ReplaceStrategy};
+use super::{PoolClass, ProviderKind, ReplaceStrategy};
+use poolctl_provider::{ExtraKind, ExtraValue, Field as PoolField};
 use std::collections::BTreeMap;
 use std::ops::Range;
 use toml::de::DeTable;
@@ -37,6 +38,8 @@ pub(crate) struct RawShared {
     pub(crate) taints: Field<Strings>,
     pub(crate) disk_gb: Field<u32>,
     pub(crate) zones: Field<Strings>,
+    /// `[... .gke]`, `[... .aks]`, `[... .eks]` tables, whichever are written.
+    pub(crate) extras: Vec<RawExtras>,
 }
 
 impl RawShared {
@@ -47,6 +50,7 @@ impl RawShared {
             taints: Field::Absent,
             disk_gb: Field::Absent,
             zones: Field::Absent,
+            extras: Vec::new(),
         }
     }
 }
@@ -60,8 +64,9 @@ pub(crate) struct RawPool {
     pub(crate) autoscale: Field<RawAutoscale>,
     pub(crate) gpu: Field<RawGpu>,
     pub(crate) replace: Field<ReplaceStrategy>,
+    pub(crate) spot: Field<bool>,
+    pub(crate) protect: Field<bool>,
     pub(crate) shared: RawShared,
-    pub(crate) extras: Vec<RawExtras>,
     /// Known keys that an unknown key in this pool looked like a typo of: a missing
     /// `machine_type` next to `machin_type` is one mistake, reported once.
     pub(crate) misspelt: Vec<&'static str>,
@@ -79,13 +84,14 @@ pub(crate) struct RawGpu {
     pub(crate) count: Spanned<u32>,
 }
 
-/// A `[pools.NAME.<provider>]` table.
+/// A `[pools.NAME.<provider>]` (or `[defaults.<provider>]`) table.
 #[derive(Debug)]
 pub(crate) struct RawExtras {
     pub(crate) provider: ProviderKind,
     /// The `gke` / `aks` / `eks` key.
     pub(crate) span: Range<usize>,
-    pub(crate) values: BTreeMap<String, Spanned<ExtraValue>>,
+    /// Each setting with the span of its key and its value.
+    pub(crate) values: BTreeMap<PoolField, (Range<usize>, Spanned<ExtraValue>)>,
 }
 
 const TOP_KEYS: &[&str] = &["cluster", "defaults", "pools"];
@@ -97,7 +103,16 @@ const LATER_TOP_KEYS: &[(&str, &str)] = &[
 const CLUSTER_KEYS: &[&str] = &[
     "provider", "name", "project", "location", "endpoint", "emulator",
 ];
-const SHARED_KEYS: &[&str] = &["labels", "taints", "disk_gb", "zones", "machine_type"];
+const SHARED_KEYS: &[&str] = &[
+    "labels",
+    "taints",
+    "disk_gb",
+    "zones",
+    "machine_type",
+    "gke",
+    "aks",
+    "eks",
+];
 const POOL_KEYS: &[&str] = &[
     "class",
     "machine_type",
@@ -106,20 +121,31 @@ const POOL_KEYS: &[&str] = &[
     "labels",
     "taints",
     "gpu",
+    "spot",
     "disk_gb",
     "zones",
     "replace",
+    "protect",
     "gke",
     "aks",
     "eks",
 ];
 /// Words from other tools that edit distance cannot map to ours: (word, help, the key it stands for).
 const POOL_KEY_ALIASES: &[(&str, &str, &str)] = &[
-    ("spot", "spot is a class: write `class = \"spot\"`", "class"),
     (
         "preemptible",
-        "spot capacity is a class: write `class = \"spot\"`",
-        "class",
+        "preemptible VMs are spot capacity: write `spot = true`",
+        "spot",
+    ),
+    (
+        "capacity_type",
+        "spot capacity is `spot = true`; on-demand is the default",
+        "spot",
+    ),
+    (
+        "prevent_destroy",
+        "did you mean `protect = true`?",
+        "protect",
     ),
     (
         "instance_type",
@@ -158,32 +184,12 @@ const PROVIDER_ALIASES: &[(&str, &str)] = &[
     ("amazon", "eks"),
 ];
 
-/// Which keys each provider-extras table takes, and their type.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum ExtraType {
-    Text,
-    Count,
-    List,
-}
-
-pub(crate) fn extra_keys(provider: ProviderKind) -> &'static [(&'static str, ExtraType)] {
-    match provider {
-        ProviderKind::Gke => &[
-            ("image_type", ExtraType::Text),
-            ("service_account", ExtraType::Text),
-        ],
-        ProviderKind::Aks => &[("os_sku", ExtraType::Text), ("max_pods", ExtraType::Count)],
-        ProviderKind::Eks => &[
-            ("subnets", ExtraType::List),
-            ("node_role", ExtraType::Text),
-            ("ami_type", ExtraType::Text),
-        ],
-    }
-}
-
 /// Reads a parsed TOML document into the raw model, reporting shape errors into `issues`.
 pub(crate) fn read(doc: &DeTable<'_>, issues: &mut Issues) -> RawBlueprint {
-    let mut r = Reader { issues };
+    let mut r = Reader {
+        issues,
+        provider: None,
+    };
     for (key, _) in doc.iter() {
         if let Some((_, what)) = LATER_TOP_KEYS.iter().find(|(k, _)| *k == key.get_ref()) {
             r.issues.push(
@@ -216,11 +222,14 @@ pub(crate) fn read(doc: &DeTable<'_>, issues: &mut Issues) -> RawBlueprint {
             None
         }
     };
+    r.provider = cluster
+        .as_ref()
+        .and_then(|c| c.provider.given().map(|p| *p.get_ref()));
     let defaults = match doc.get("defaults") {
         Some(item) => match r.table(item, "defaults") {
             Some(t) => {
                 r.unknown_keys(t, SHARED_KEYS, "in [defaults]", |_| false);
-                r.shared(t)
+                r.shared(t, "defaults")
             }
             None => RawShared::empty(),
         },
@@ -434,10 +443,6 @@ impl Reader<'_> {
                 _ => None,
             }
         });
-        let extras = [ProviderKind::Gke, ProviderKind::Aks, ProviderKind::Eks]
-            .into_iter()
-            .filter_map(|provider| self.extras(t, provider))
-            .collect();
         RawPool {
             name: Spanned::new(header, name.get_ref().to_string()),
             class,
@@ -445,46 +450,80 @@ impl Reader<'_> {
             autoscale,
             gpu,
             replace,
-            shared: self.shared(t),
-            extras,
+            spot: self.boolean(t, "spot"),
+            protect: self.boolean(t, "protect"),
+            shared: self.shared(t, &format!("pools.{}", name.get_ref())),
             misspelt,
         }
     }
 
-    fn shared(&mut self, t: &DeTable<'_>) -> RawShared {
+    /// `table` is where `t` stands (`defaults`, `pools.NAME`), for messages.
+    fn shared(&mut self, t: &DeTable<'_>, table: &str) -> RawShared {
         RawShared {
             machine_type: self.string(t, "machine_type"),
             labels: self.string_map(t, "labels"),
             taints: self.strings(t, "taints"),
             disk_gb: self.count(t, "disk_gb"),
             zones: self.strings(t, "zones"),
+            extras: [ProviderKind::Gke, ProviderKind::Aks, ProviderKind::Eks]
+                .into_iter()
+                .filter_map(|provider| self.extras(t, provider, table))
+                .collect(),
         }
     }
 
-    fn extras(&mut self, t: &DeTable<'_>, provider: ProviderKind) -> Option<RawExtras> {
+    /// Reads a provider-settings table. Which keys a cloud takes comes from its capability
+    /// table (only what poolctl can create, read back and change); the checks of each
+    /// value against the cloud come later.
+    fn extras(
+        &mut self,
+        t: &DeTable<'_>,
+        provider: ProviderKind,
+        table: &str,
+    ) -> Option<RawExtras> {
         let (key, item) = t.get_key_value(provider.as_str())?;
         let sub = self.table(item, provider.as_str())?;
-        let allowed = extra_keys(provider);
-        let names: Vec<&'static str> = allowed.iter().map(|(k, _)| *k).collect();
-        self.unknown_keys(
-            sub,
-            &names,
-            &format!("in the {} extras", provider.as_str()),
-            |_| false,
-        );
+        if self.provider.is_some_and(|p| p != provider) {
+            // The whole table is in the wrong blueprint; validation says so once.
+            return Some(RawExtras {
+                provider,
+                span: key.span(),
+                values: BTreeMap::new(),
+            });
+        }
+        let supported: Vec<&'static str> = poolctl_provider::capability_table(provider.as_str())
+            .map(|t| t.extras().map(PoolField::blueprint_key).collect())
+            .unwrap_or_default();
+        let place = format!("in [{table}.{}]", provider.as_str());
         let mut values = BTreeMap::new();
-        for (name, kind) in allowed {
-            let value = match kind {
-                ExtraType::Text => self.string(sub, name).map(|s| Some(ExtraValue::Text(s))),
-                ExtraType::Count => self.count(sub, name).map(|n| Some(ExtraValue::Count(n))),
-                ExtraType::List => self.strings(sub, name).map(|list| {
+        for (name, _) in sub.iter() {
+            let word: &str = name.get_ref();
+            let field =
+                PoolField::extra_from_key(word).filter(|f| supported.contains(&f.blueprint_key()));
+            let Some(field) = field else {
+                let help = if supported.is_empty() {
+                    Some(format!(
+                        "this version of poolctl takes no {} pool settings yet: remove this key",
+                        provider.display_name()
+                    ))
+                } else {
+                    None
+                };
+                self.unknown_key(name, &supported, &place, help);
+                continue;
+            };
+            let read = match field.extra_kind() {
+                Some(ExtraKind::Text) => self.string(sub, word).map(|s| Some(ExtraValue::Text(s))),
+                Some(ExtraKind::Count) => self.count(sub, word).map(|n| Some(ExtraValue::Count(n))),
+                Some(ExtraKind::Set) => self.strings(sub, word).map(|list| {
                     Some(ExtraValue::List(
                         list.into_iter().map(Spanned::into_inner).collect(),
                     ))
                 }),
+                None => continue,
             };
-            if let Field::Given(value) = value {
-                values.insert(name.to_string(), value);
+            if let Field::Given(read) = read {
+                values.insert(field, (name.span(), read));
             }
         }
         Some(RawExtras {

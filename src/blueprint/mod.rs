@@ -3,6 +3,7 @@
 
 mod classes;
 mod errors;
+mod extras;
 mod kube_syntax;
 mod labels_taints;
 mod limits;
@@ -19,8 +20,6 @@ pub use errors::{BlueprintDiagnostic, ErrorKind};
 use errors::{Issue, Issues};
 use miette::{NamedSource, SourceSpan};
 use poolctl_provider::PoolSpec;
-use std::collections::BTreeMap;
-use std::fmt;
 use std::path::Path;
 
 /// Which cloud a blueprint's cluster lives in.
@@ -63,6 +62,8 @@ pub enum PoolClass {
 #[derive(Debug, Clone)]
 pub struct ClusterConfig {
     pub provider: ProviderKind,
+    /// The `provider = "..."` value, for diagnostics.
+    pub provider_span: SourceSpan,
     pub name: String,
     pub project: Option<String>,
     pub location: Option<String>,
@@ -82,24 +83,8 @@ pub struct PoolSpans {
     pub autoscale: Option<SourceSpan>,
     /// The `zones` list the pool uses, in the pool or in `[defaults]`.
     pub zones: Option<SourceSpan>,
-}
-
-/// A provider-specific setting from `[pools.NAME.<provider>]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ExtraValue {
-    Text(String),
-    Count(u32),
-    List(Vec<String>),
-}
-
-impl fmt::Display for ExtraValue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ExtraValue::Text(text) => f.write_str(text),
-            ExtraValue::Count(n) => write!(f, "{n}"),
-            ExtraValue::List(items) => f.write_str(&items.join(",")),
-        }
-    }
+    /// `protect = ...`, when written.
+    pub protect: Option<SourceSpan>,
 }
 
 /// One `[pools.NAME]` table, with `[defaults]` merged and class defaults applied.
@@ -109,14 +94,13 @@ pub struct PoolConfig {
     pub name: String,
     pub class: PoolClass,
     /// The desired pool; `tags` is left empty (ownership tags are the planner's job).
+    /// Its `extras` hold the `[pools.NAME.<provider>]` settings (over `[defaults.<provider>]`).
     pub spec: PoolSpec,
     pub spans: PoolSpans,
     /// How the pool is replaced when a change cannot be made in place.
     pub replace: ReplaceStrategy,
-    /// The settings of the `[pools.NAME.<provider>]` table for the cluster's provider
-    /// (gke: image_type, service_account; aks: os_sku, max_pods; eks: subnets, node_role,
-    /// ami_type). Checked, but not planned yet.
-    pub extras: BTreeMap<String, ExtraValue>,
+    /// `protect = true`: poolctl never deletes or replaces the pool.
+    pub protect: bool,
 }
 
 /// How a pool is replaced when the cloud cannot change it in place (`replace = "..."`).
@@ -172,10 +156,103 @@ impl Blueprint {
     }
 }
 
+impl Blueprint {
+    /// Checks that a later step (`plan`) makes against the live cluster, which `validate`
+    /// cannot make alone: one advice each, at the pool's size.
+    pub fn checks_left_to_plan(&self) -> Vec<BlueprintDiagnostic> {
+        if self.cluster.provider != ProviderKind::Gke {
+            return Vec::new();
+        }
+        let regional = self
+            .cluster
+            .location
+            .as_deref()
+            .is_some_and(|l| !limits::gke_location_is_zone(l));
+        if !regional {
+            return Vec::new();
+        }
+        self.pools
+            .iter()
+            .filter(|p| p.spec.zones.is_empty())
+            .filter_map(|p| match p.spec.scaling {
+                poolctl_provider::Scaling::Fixed { nodes } => {
+                    let span = p.spans.size.unwrap_or(p.spans.header);
+                    let issue = Issue::new(
+                        ErrorKind::CheckedByPlan,
+                        span.offset()..span.offset() + span.len(),
+                        format!(
+                            "pool {}: `size = {nodes}` is checked against the cluster's zones \
+                             by `poolctl plan`",
+                            p.name
+                        ),
+                    )
+                    .label("checked by plan")
+                    .help(
+                        "GKE sizes a static pool per zone, and the zones of a regional \
+                         cluster are read from the cloud; list the pool's `zones` to check \
+                         it here",
+                    );
+                    Some(issue.into_diagnostic(&self.source))
+                }
+                poolctl_provider::Scaling::Autoscale { .. } => None,
+            })
+            .collect()
+    }
+
+    /// The error for pools that a plan would replace or delete although the blueprint
+    /// protects them: one diagnostic each, at its `protect = true`.
+    pub fn protected_pool_errors<'a>(
+        &self,
+        pools: impl IntoIterator<Item = (&'a PoolConfig, &'a str)>,
+    ) -> BlueprintError {
+        let mut issues = Issues::default();
+        for (pool, message) in pools {
+            let span = pool.spans.protect.unwrap_or(pool.spans.header);
+            issues.push(
+                Issue::new(
+                    ErrorKind::Protected,
+                    span.offset()..span.offset() + span.len(),
+                    message,
+                )
+                .label("protect = true")
+                .help(
+                    "nothing was planned. Revert the change, or set `protect = false` to let \
+                     poolctl replace the pool",
+                ),
+            );
+        }
+        invalid(self.source.name(), &self.source, issues)
+    }
+
+    /// The error for a blueprint whose cloud this build of poolctl cannot talk to yet,
+    /// pointing at its `provider`.
+    pub fn provider_unavailable(&self, available: &[&str]) -> BlueprintError {
+        let span = self.cluster.provider_span;
+        let mut issues = Issues::default();
+        issues.push(
+            Issue::new(
+                ErrorKind::NotSupportedYet,
+                span.offset()..span.offset() + span.len(),
+                format!(
+                    "this version of poolctl cannot plan or apply {} clusters yet",
+                    self.cluster.provider.display_name()
+                ),
+            )
+            .label("no provider for this cloud yet")
+            .help(format!(
+                "this version speaks to: {}; the blueprint itself follows the {} rules",
+                available.join(", "),
+                self.cluster.provider.display_name()
+            )),
+        );
+        invalid(self.source.name(), &self.source, issues)
+    }
+}
+
 /// Why a blueprint could not be loaded.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum BlueprintError {
-    #[error("cannot read blueprint {path}: {source}")]
+    #[error("cannot read blueprint {path}")]
     Io {
         path: String,
         #[source]

@@ -2,7 +2,7 @@
 //! position in the file, `[defaults]` merging, class defaults, rendering and the fixtures.
 
 use super::*;
-use poolctl_provider::{Effect, Gpu, Scaling, Taint};
+use poolctl_provider::{Effect, ExtraValue, Field as PoolField, Gpu, Scaling, Taint};
 use std::collections::BTreeSet;
 
 const GKE: &str = r#"[cluster]
@@ -129,26 +129,118 @@ fn pool_spans_point_at_the_header_and_the_counts() {
 }
 
 #[test]
-fn provider_extras_are_kept_for_the_clusters_provider() {
+fn gke_settings_reach_the_pool_spec_over_their_defaults() {
     let text = format!(
-        "{}\n[pools.gpu_a10g]\nclass = \"gpu\"\nmachine_type = \"g5.2xlarge\"\n\
-         gpu = {{ type = \"nvidia-a10g\", count = 1 }}\nautoscale = {{ min = 0, max = 2 }}\n\n\
-         [pools.gpu_a10g.eks]\nsubnets = [\"subnet-a\", \"subnet-b\"]\nnode_role = \"arn:role\"\n",
-        cluster("eks")
+        "{GKE}\n[defaults.gke]\nservice_account = \"nodes@acme.iam.gserviceaccount.com\"\n\
+         image_type = \"COS_CONTAINERD\"\n\n\
+         [pools.highmem]\nclass = \"workload\"\nmachine_type = \"n2-highmem-16\"\n\
+         autoscale = {{ min = 0, max = 2 }}\n\n\
+         [pools.highmem.gke]\nimage_type = \"UBUNTU_CONTAINERD\"\ndisk_type = \"pd-ssd\"\n\
+         max_pods_per_node = 64\n\
+         oauth_scopes = [\"https://www.googleapis.com/auth/monitoring\", \"https://www.googleapis.com/auth/logging.write\", \"https://www.googleapis.com/auth/monitoring\"]\n"
     );
     let blueprint = ok(&text);
-    let extras = &pool(&blueprint, "gpu_a10g").extras;
+    let extras = &pool(&blueprint, "highmem").spec.extras;
+    let text_of = |s: &str| ExtraValue::Text(s.into());
     assert_eq!(
-        extras.get("subnets"),
+        extras.get(&PoolField::ServiceAccount),
+        Some(&text_of("nodes@acme.iam.gserviceaccount.com")),
+        "inherited from [defaults.gke]"
+    );
+    assert_eq!(
+        extras.get(&PoolField::ImageType),
+        Some(&text_of("UBUNTU_CONTAINERD")),
+        "the pool wins over [defaults.gke]"
+    );
+    assert_eq!(extras.get(&PoolField::DiskType), Some(&text_of("pd-ssd")));
+    assert_eq!(
+        extras.get(&PoolField::MaxPodsPerNode),
+        Some(&ExtraValue::Count(64))
+    );
+    assert_eq!(
+        extras.get(&PoolField::OauthScopes),
         Some(&ExtraValue::List(vec![
-            "subnet-a".into(),
-            "subnet-b".into()
-        ]))
+            "https://www.googleapis.com/auth/logging.write".into(),
+            "https://www.googleapis.com/auth/monitoring".into(),
+        ])),
+        "scopes are a set"
+    );
+}
+
+#[test]
+fn gke_settings_are_checked_where_they_are_written() {
+    let pool_with = |settings: &str| {
+        format!(
+            "{GKE}\n[pools.a]\nclass = \"workload\"\nmachine_type = \"m\"\nsize = 3\n\n[pools.a.gke]\n{settings}\n"
+        )
+    };
+    let e = single(
+        &pool_with("image_type = \"cos_containerd\""),
+        ErrorKind::InvalidValue,
     );
     assert_eq!(
-        extras.get("node_role"),
-        Some(&ExtraValue::Text("arn:role".into()))
+        position(&pool_with("image_type = \"cos_containerd\""), &e),
+        (13, 14)
     );
+    assert!(e.help_text().unwrap_or_default().contains("COS_CONTAINERD"));
+    let e = single(
+        &pool_with("image_type = \"WINDOWS_LTSC_CONTAINERD\""),
+        ErrorKind::InvalidValue,
+    );
+    assert!(e.help_text().unwrap_or_default().contains("Windows"));
+    let e = single(
+        &pool_with("disk_type = \"pd-sdd\""),
+        ErrorKind::InvalidValue,
+    );
+    assert_eq!(e.help_text(), Some("did you mean `pd-ssd`?"));
+    single(
+        &pool_with("max_pods_per_node = 300"),
+        ErrorKind::InvalidValue,
+    );
+    single(
+        &pool_with("max_pods_per_node = \"64\""),
+        ErrorKind::WrongType,
+    );
+    single(
+        &pool_with("service_account = \"nodes\""),
+        ErrorKind::InvalidValue,
+    );
+    let e = single(
+        &pool_with("oauth_scopes = [\"cloud-platform\"]"),
+        ErrorKind::InvalidValue,
+    );
+    assert!(e
+        .help_text()
+        .unwrap_or_default()
+        .contains("https://www.googleapis.com/auth/cloud-platform"));
+    single(&pool_with("oauth_scopes = []"), ErrorKind::InvalidValue);
+}
+
+#[test]
+fn a_setting_poolctl_cannot_plan_is_refused_at_its_line() {
+    // GKE: a key no capability table entry covers (the version belongs to auto-upgrade).
+    let text = format!(
+        "{GKE}\n[pools.a]\nclass = \"workload\"\nmachine_type = \"m\"\nsize = 3\n\n[pools.a.gke]\nnode_version = \"1.33\"\n"
+    );
+    let e = single(&text, ErrorKind::UnknownKey);
+    assert_eq!(spanned(&text, &e), "node_version");
+    assert_eq!(position(&text, &e), (13, 1));
+    // AKS and EKS take no pool settings yet: each key is refused where it stands.
+    for (provider, key) in [
+        ("aks", "os_sku = \"AzureLinux\""),
+        ("eks", "node_role = \"arn:role\""),
+    ] {
+        let text = format!(
+            "{}\n[pools.a]\nclass = \"workload\"\nmachine_type = \"m\"\nsize = 1\n\n[pools.a.{provider}]\n{key}\n",
+            cluster(provider)
+        );
+        let e = single(&text, ErrorKind::UnknownKey);
+        assert!(
+            e.help_text().unwrap_or_default().contains("takes no"),
+            "{provider}: {:?}",
+            e.help_text()
+        );
+    }
 }
 
 #[test]
@@ -226,11 +318,6 @@ fn unknown_keys_are_found_at_every_level() {
                 Some("did you mean `labels`?")
             ),
             (ErrorKind::UnknownKey, "maxx", Some("did you mean `max`?")),
-            (
-                ErrorKind::UnknownKey,
-                "spot",
-                Some("spot is a class: write `class = \"spot\"`")
-            ),
             (
                 ErrorKind::UnknownKey,
                 "image",
@@ -618,10 +705,9 @@ fn provider_extras_must_match_the_cluster() {
     assert_eq!(spanned(&text, &e), "aks");
     assert_eq!(position(&text, &e), (12, 10));
     let text = format!(
-        "{}\n[pools.a]\nclass = \"workload\"\nmachine_type = \"m\"\nsize = 1\naks = {{ max_pods = 500 }}\n",
-        cluster("aks")
+        "{GKE}\n[pools.a]\nclass = \"workload\"\nmachine_type = \"m\"\nsize = 1\neks = {{ ami_type = \"AL2023_x86_64_STANDARD\" }}\n"
     );
-    single(&text, ErrorKind::InvalidValue);
+    single(&text, ErrorKind::ForeignProviderExtras);
 }
 
 #[test]
@@ -736,6 +822,77 @@ fn spot_pools_get_spot_capacity_and_their_clouds_taint() {
 }
 
 #[test]
+fn spot_is_a_capacity_of_workload_and_gpu_pools() {
+    let text = format!(
+        "{GKE}\n[pools.gpu]\nclass = \"gpu\"\nspot = true\nmachine_type = \"g2-standard-8\"\n\
+         gpu = {{ type = \"nvidia-l4\", count = 1 }}\nautoscale = {{ min = 0, max = 4 }}\n\n\
+         [pools.etl]\nclass = \"workload\"\nspot = true\nmachine_type = \"n2-standard-8\"\n\
+         autoscale = {{ min = 0, max = 4 }}\n"
+    );
+    let blueprint = ok(&text);
+    let gpu = pool(&blueprint, "gpu");
+    assert!(gpu.spec.spot);
+    assert_eq!(
+        gpu.spec.taints,
+        [
+            Taint::new("cloud.google.com/gke-spot", "true", Effect::NoSchedule),
+            Taint::new("nvidia.com/gpu", "present", Effect::NoSchedule),
+        ]
+    );
+    let etl = pool(&blueprint, "etl");
+    assert!(etl.spec.spot);
+    assert_eq!(
+        etl.spec.taints,
+        [Taint::new(
+            "cloud.google.com/gke-spot",
+            "true",
+            Effect::NoSchedule
+        )]
+    );
+}
+
+#[test]
+fn a_core_pool_is_never_spot() {
+    let text = format!(
+        "{GKE}\n[pools.core]\nclass = \"core\"\nspot = true\nmachine_type = \"m\"\nsize = 3\n"
+    );
+    let e = single(&text, ErrorKind::CoreSpot);
+    assert_eq!(spanned(&text, &e), "true");
+    assert_eq!(position(&text, &e), (9, 8));
+    let contradiction = format!(
+        "{GKE}\n[pools.batch]\nclass = \"spot\"\nspot = false\nmachine_type = \"m\"\nsize = 3\n"
+    );
+    single(&contradiction, ErrorKind::InvalidValue);
+    let gpu_on_spot_class = format!(
+        "{GKE}\n[pools.batch]\nclass = \"spot\"\nmachine_type = \"m\"\nsize = 3\n\
+         gpu = {{ type = \"nvidia-l4\", count = 1 }}\n"
+    );
+    let e = single(&gpu_on_spot_class, ErrorKind::GpuOnNonGpuClass);
+    assert!(e.help_text().unwrap_or_default().contains("spot = true"));
+    let old_word = format!(
+        "{GKE}\n[pools.batch]\nclass = \"workload\"\npreemptible = true\nmachine_type = \"m\"\nsize = 3\n"
+    );
+    let e = single(&old_word, ErrorKind::UnknownKey);
+    assert!(e.help_text().unwrap_or_default().contains("spot = true"));
+}
+
+#[test]
+fn protect_is_kept_with_its_position() {
+    let text = format!(
+        "{GKE}\n[pools.core]\nclass = \"core\"\nprotect = true\nmachine_type = \"m\"\nsize = 3\n"
+    );
+    let blueprint = ok(&text);
+    let core = pool(&blueprint, "core");
+    assert!(core.protect);
+    let at = |s: miette::SourceSpan| &text[s.offset()..s.offset() + s.len()];
+    assert_eq!(core.spans.protect.map(at), Some("true"));
+    single(
+        &text.replace("protect = true", "protect = \"yes\""),
+        ErrorKind::WrongType,
+    );
+}
+
+#[test]
 fn core_and_workload_pools_get_no_class_taint() {
     let text = format!(
         "{GKE}\n[pools.core]\nclass = \"core\"\nmachine_type = \"m\"\nsize = 2\n\n\
@@ -835,7 +992,7 @@ fn the_analytics_fixture_becomes_the_expected_pools() {
     );
     let batch = pool(&blueprint, "batch");
     assert_eq!(
-        batch.extras.get("image_type"),
+        batch.spec.extras.get(&PoolField::ImageType),
         Some(&ExtraValue::Text("COS_CONTAINERD".into()))
     );
     let highmem = &pool(&blueprint, "highmem").spec;

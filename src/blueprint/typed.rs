@@ -55,6 +55,9 @@ pub(crate) type Strings = Vec<Spanned<String>>;
 /// Reads values out of tables, collecting what is wrong with them.
 pub(crate) struct Reader<'a> {
     pub(crate) issues: &'a mut Issues,
+    /// The cluster's cloud, once `[cluster]` is read: settings tables of other clouds
+    /// are reported once as a whole, not key by key.
+    pub(crate) provider: Option<super::ProviderKind>,
 }
 
 impl Reader<'_> {

@@ -3,14 +3,15 @@
 
 use super::classes::{check_class, with_class_taint, ClassView};
 use super::errors::{ErrorKind, Issue, Issues};
+use super::extras::check_extra;
 use super::labels_taints::{check_labels, check_taints};
-use super::limits::{check_pool_name, check_zone, disk_range, AKS_MAX_PODS};
-use super::load::{RawBlueprint, RawCluster, RawPool, RawShared};
+use super::limits::{check_pool_name, check_zone, disk_range};
+use super::load::{RawBlueprint, RawCluster, RawExtras, RawPool, RawShared};
 use super::scaling::{check_scaling, ScalingInput};
 use super::typed::{Field, Strings};
-use super::{ClusterConfig, ExtraValue, PoolConfig, PoolSpans, ProviderKind};
+use super::{ClusterConfig, PoolClass, PoolConfig, PoolSpans, ProviderKind};
 use miette::SourceSpan;
-use poolctl_provider::{Gpu, PoolSpec, Taint};
+use poolctl_provider::{ExtraValue, Field as PoolField, Gpu, PoolSpec, Taint};
 use std::collections::BTreeMap;
 use std::ops::Range;
 use toml::Spanned;
@@ -28,6 +29,8 @@ struct Checked {
     taints: Field<Vec<Spanned<Taint>>>,
     disk_gb: Field<u32>,
     zones: Field<Vec<String>>,
+    /// The cluster's cloud's settings; `None` when one of them is invalid.
+    extras: Option<BTreeMap<PoolField, ExtraValue>>,
 }
 
 /// Checks the raw blueprint; the result is complete only if no issue was pushed.
@@ -125,6 +128,11 @@ fn check_cluster(raw: RawCluster, issues: &mut Issues) -> (Context, Option<Clust
     let cluster = match (provider, raw.name) {
         (Some(provider), Field::Given(name)) => Some(ClusterConfig {
             provider,
+            provider_span: raw
+                .provider
+                .given()
+                .map(|p| to_span(&p.span()))
+                .unwrap_or_else(|| to_span(&raw.span)),
             name: name.into_inner(),
             project: raw.project.given().map(|p| p.get_ref().clone()),
             location: ctx.location.clone(),
@@ -162,6 +170,7 @@ fn check_shared(raw: RawShared, ctx: &Context, issues: &mut Issues) -> Checked {
         taints: check_taints(raw.taints, issues),
         disk_gb: check_disk(raw.disk_gb, ctx, issues),
         zones: check_zones(raw.zones, ctx, issues),
+        extras: check_extras(&raw.extras, ctx, issues),
     }
 }
 
@@ -323,11 +332,20 @@ fn check_pool(
                 taints_from_defaults,
                 gpu: &raw.gpu,
                 gpu_misspelt: raw.misspelt.contains(&"gpu"),
+                spot: &raw.spot,
             },
             issues,
         );
     }
-    let extras = check_extras(&raw.extras, ctx, issues);
+    // The pool's own settings win over [defaults], key by key.
+    let extras = match (&defaults.extras, &own.extras) {
+        (Some(base), Some(over)) => {
+            let mut merged = base.clone();
+            merged.extend(over.clone());
+            Some(merged)
+        }
+        _ => None,
+    };
 
     // Build only when every part is usable; problems have been reported above.
     let class = *raw.class.given()?.get_ref();
@@ -338,7 +356,20 @@ fn check_pool(
         Field::Absent => Vec::new(),
         Field::Invalid => return None,
     };
-    let taints = with_class_taint(class, provider, &written_taints, issues);
+    let spot = match &raw.spot {
+        Field::Given(spot) => *spot.get_ref() || class.is_spot(),
+        Field::Absent => class.is_spot(),
+        Field::Invalid => return None,
+    };
+    if spot && class == PoolClass::Core {
+        return None;
+    }
+    let protect = match &raw.protect {
+        Field::Given(protect) => Some((*protect.get_ref(), protect.span())),
+        Field::Absent => None,
+        Field::Invalid => return None,
+    };
+    let taints = with_class_taint(class, spot, provider, &written_taints, issues);
     let gpu = match raw.gpu {
         Field::Given(gpu) => {
             let gpu = gpu.into_inner();
@@ -356,11 +387,12 @@ fn check_pool(
         scaling,
         labels: labels.given()?.get_ref().clone(),
         taints,
-        spot: class.is_spot(),
+        spot,
         gpu,
         disk_gb: optional(&disk_gb)?,
         zones: optional(&zones)?.unwrap_or_default(),
         tags: BTreeMap::new(),
+        extras: extras?,
     };
     spec.normalize();
     Some(PoolConfig {
@@ -372,13 +404,14 @@ fn check_pool(
             .given()
             .map(|r| *r.get_ref())
             .unwrap_or_default(),
+        protect: protect.as_ref().is_some_and(|(on, _)| *on),
         spans: PoolSpans {
             header: to_span(&header),
             size: scaling_spans.size.map(|s| to_span(&s)),
             autoscale: scaling_spans.autoscale.map(|s| to_span(&s)),
             zones: zones.given().map(|z| to_span(&z.span())),
+            protect: protect.map(|(_, span)| to_span(&span)),
         },
-        extras: extras?,
     })
 }
 
@@ -391,56 +424,46 @@ fn optional<T: Clone>(field: &Field<T>) -> Option<Option<T>> {
     }
 }
 
+/// Checks the provider-settings tables of `[defaults]` or a pool: only the cluster's cloud
+/// may have one, and each value must be one that cloud accepts.
 fn check_extras(
-    extras: &[super::load::RawExtras],
+    tables: &[RawExtras],
     ctx: &Context,
     issues: &mut Issues,
-) -> Option<BTreeMap<String, ExtraValue>> {
+) -> Option<BTreeMap<PoolField, ExtraValue>> {
     let mut out = BTreeMap::new();
     let mut ok = true;
-    for table in extras {
-        if let Some(provider) = ctx.provider {
-            if table.provider != provider {
-                ok = false;
-                issues.push(
-                    Issue::new(
-                        ErrorKind::ForeignProviderExtras,
-                        table.span.clone(),
-                        format!(
-                            "`{}` settings in a {} blueprint",
-                            table.provider.as_str(),
-                            provider.display_name()
-                        ),
-                    )
-                    .label(format!("the cluster's provider is {}", provider.as_str()))
-                    .help(format!(
-                        "use a [pools.NAME.{}] table for {} settings, or remove this one",
-                        provider.as_str(),
+    for table in tables {
+        let Some(provider) = ctx.provider else {
+            continue;
+        };
+        if table.provider != provider {
+            ok = false;
+            issues.push(
+                Issue::new(
+                    ErrorKind::ForeignProviderExtras,
+                    table.span.clone(),
+                    format!(
+                        "`{}` settings in a {} blueprint",
+                        table.provider.as_str(),
                         provider.display_name()
-                    )),
-                );
-                continue;
-            }
+                    ),
+                )
+                .label(format!("the cluster's provider is {}", provider.as_str()))
+                .help(format!(
+                    "use a [pools.NAME.{}] table for {} settings, or remove this one",
+                    provider.as_str(),
+                    provider.display_name()
+                )),
+            );
+            continue;
         }
-        for (key, value) in &table.values {
-            if let (ExtraValue::Count(pods), "max_pods") = (value.get_ref(), key.as_str()) {
-                if !AKS_MAX_PODS.contains(pods) {
-                    ok = false;
-                    issues.push(
-                        Issue::new(
-                            ErrorKind::InvalidValue,
-                            value.span(),
-                            format!(
-                                "AKS allows {} to {} pods per node, not {pods}",
-                                AKS_MAX_PODS.start(),
-                                AKS_MAX_PODS.end()
-                            ),
-                        )
-                        .label("out of range"),
-                    );
-                }
+        for (field, (_, value)) in &table.values {
+            if check_extra(provider, *field, value, issues) {
+                out.insert(*field, value.get_ref().clone());
+            } else {
+                ok = false;
             }
-            out.insert(key.clone(), value.get_ref().clone());
         }
     }
     ok.then_some(out)

@@ -1,6 +1,7 @@
 //! `poolctl emulator`: serve the emulated node-pool APIs on a local port until Ctrl-C.
 
 use super::exit;
+use super::output::{errln, outln};
 use poolctl_emulator::EmulatorConfig;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -35,18 +36,18 @@ pub async fn run(args: EmulatorArgs) -> u8 {
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("error: cannot listen on {}: {e}", args.listen);
+            errln!("error: cannot listen on {}: {e}", args.listen);
             return exit::ERROR;
         }
     };
     let emulator = match poolctl_emulator::start(listener, config).await {
         Ok(emu) => emu,
         Err(e) => {
-            eprintln!("error: cannot start the emulator: {e}");
+            errln!("error: cannot start the emulator: {e}");
             return exit::ERROR;
         }
     };
-    println!(
+    outln!(
         "poolctl emulator listening on {} (state: {})",
         emulator.endpoint(),
         args.state
@@ -55,6 +56,6 @@ pub async fn run(args: EmulatorArgs) -> u8 {
             .unwrap_or_else(|| "in memory".into())
     );
     let _ = tokio::signal::ctrl_c().await;
-    println!("poolctl emulator stopped");
+    outln!("poolctl emulator stopped");
     exit::OK
 }

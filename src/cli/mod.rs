@@ -3,25 +3,30 @@
 
 mod apply;
 mod emulator;
+mod inputs;
+mod output;
 mod plan;
 mod target;
 mod validate;
 
+use output::errln;
+
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "poolctl",
     version,
-    about = "Declarative Kubernetes node pools for GKE, AKS and EKS",
+    about = "Declarative Kubernetes node pools: plan and apply from a TOML blueprint (GKE today)",
     long_about = "poolctl keeps a cluster's node pools in line with a TOML blueprint: \
-                  `plan` shows what would change, `apply` makes it so."
+                  `plan` shows what would change, `apply` makes it so. This version speaks \
+                  to GKE; AKS and EKS blueprints are checked but cannot be planned yet."
 )]
 pub struct Cli {
-    /// Log what poolctl does (-v: info, -vv: debug, including every HTTP request).
+    /// Log what poolctl does: -v one line per cloud API call, -vv with request and
+    /// response bodies (tokens redacted).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
 
@@ -31,12 +36,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Check a blueprint without talking to any cloud.
-    Validate {
-        /// The blueprint file.
-        #[arg(short = 'f', long = "file", value_name = "FILE")]
-        file: PathBuf,
-    },
+    /// Check blueprints without talking to any cloud.
+    Validate(validate::ValidateArgs),
     /// Show what apply would change.
     Plan(plan::PlanArgs),
     /// Make the node pools match the blueprint.
@@ -65,13 +66,13 @@ pub fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            errln!("error: cannot start the async runtime: {e}");
             return ExitCode::from(exit::ERROR);
         }
     };
     let code = runtime.block_on(async {
         match cli.command {
-            Command::Validate { file } => validate::run(&file),
+            Command::Validate(args) => validate::run(args),
             Command::Plan(args) => plan::run(args).await,
             Command::Apply(args) => apply::run(args).await,
             Command::Emulator(args) => emulator::run(args).await,
@@ -83,7 +84,7 @@ pub fn main() -> ExitCode {
 /// Prints any error as a diagnostic: file, line and column with the source line and a
 /// caret where there is a span; colour only on a terminal.
 pub(crate) fn report(err: impl miette::Diagnostic + Send + Sync + 'static) {
-    eprintln!("{:?}", miette::Report::new(err));
+    errln!("{:?}", miette::Report::new(err));
 }
 
 fn install_diagnostics_hook() {
@@ -102,10 +103,12 @@ fn install_diagnostics_hook() {
 }
 
 fn init_logging(verbose: u8) {
+    // poolctl's own crates only: the HTTP stack's connection chatter never helps a user,
+    // and the embedded emulator is the cloud, not poolctl (POOLCTL_LOG shows either).
     let level = match verbose {
         0 => "warn",
-        1 => "info",
-        _ => "debug",
+        1 => "warn,poolctl=info,poolctl_gke=info",
+        _ => "warn,poolctl=debug,poolctl_gke=debug",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("POOLCTL_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));

@@ -1,6 +1,8 @@
 //! `poolctl plan`: read the live pools, diff them against one blueprint or a fleet of
 //! them, print the plans (text, JSON or Markdown) and optionally save one.
 
+use super::inputs::Inputs;
+use super::output::{errln, out, outln};
 use super::target::{self, Emulators};
 use super::{exit, report};
 use crate::blueprint::{self, Blueprint};
@@ -13,12 +15,8 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
-    /// Blueprint files, or folders of them (*.toml); several plan a fleet of clusters.
-    #[arg(value_name = "BLUEPRINT")]
-    pub paths: Vec<PathBuf>,
-    /// A blueprint file (the same as a positional one).
-    #[arg(short = 'f', long = "file", value_name = "FILE")]
-    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub inputs: Inputs,
     /// Exit 0 when there is nothing to change, 2 when there is, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
@@ -48,15 +46,19 @@ pub(super) struct ClusterPlan {
 }
 
 pub async fn run(args: PlanArgs) -> u8 {
-    let paths = match blueprint_paths(args.files.iter().chain(&args.paths)) {
+    if args.inputs.is_empty() {
+        errln!("error: no blueprint given: `poolctl plan FILE...`, `-f FILE` or a folder");
+        return exit::ERROR;
+    }
+    let paths = match args.inputs.files() {
         Ok(paths) => paths,
         Err(message) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             return exit::ERROR;
         }
     };
     if args.out.is_some() && paths.len() != 1 {
-        eprintln!(
+        errln!(
             "error: -o saves the plan of one blueprint; {} were given",
             paths.len()
         );
@@ -83,7 +85,7 @@ pub async fn run(args: PlanArgs) -> u8 {
 
     if let (Some(out), [one]) = (&args.out, plans.as_slice()) {
         if let Err(message) = save(out, one, args.emulator) {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             return exit::ERROR;
         }
     }
@@ -102,10 +104,10 @@ pub async fn run(args: PlanArgs) -> u8 {
             Ok(String::new())
         };
         match text {
-            Ok(text) if !text.is_empty() => println!("{text}"),
+            Ok(text) if !text.is_empty() => outln!("{text}"),
             Ok(_) => {}
             Err(e) => {
-                eprintln!("error: cannot encode the plan as JSON: {e}");
+                errln!("error: cannot encode the plan as JSON: {e}");
                 return exit::ERROR;
             }
         }
@@ -115,21 +117,21 @@ pub async fn run(args: PlanArgs) -> u8 {
         } else {
             just_plans.first().map(render::markdown).unwrap_or_default()
         };
-        print!("{text}");
+        out!("{text}");
     } else {
         for (i, plan) in just_plans.iter().enumerate() {
             if i > 0 {
-                println!();
+                outln!();
             }
-            print!("{}", render::human(plan, stdout_style()));
+            out!("{}", render::human(plan, stdout_style()));
         }
         if fleet {
-            println!("\n{}", fleet_summary(&just_plans, failed));
+            outln!("\n{}", fleet_summary(&just_plans, failed));
         }
     }
     if let Some(out) = &args.out {
         if failed == 0 {
-            eprintln!(
+            errln!(
                 "Saved the plan to {}; run `poolctl apply {}` to carry it out.",
                 out.display(),
                 out.display()
@@ -166,34 +168,6 @@ fn fleet_summary(plans: &[Plan], failed: usize) -> String {
     )
 }
 
-/// Expands folders into their `*.toml` files (sorted), keeping files as given.
-fn blueprint_paths<'a>(given: impl Iterator<Item = &'a PathBuf>) -> Result<Vec<PathBuf>, String> {
-    let mut paths = Vec::new();
-    for path in given {
-        if path.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
-                .map_err(|e| format!("cannot read folder {}: {e}", path.display()))?
-                .filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
-                .collect();
-            if found.is_empty() {
-                return Err(format!(
-                    "folder {} holds no *.toml blueprint",
-                    path.display()
-                ));
-            }
-            found.sort();
-            paths.extend(found);
-        } else {
-            paths.push(path.clone());
-        }
-    }
-    if paths.is_empty() {
-        return Err("no blueprint given: pass a file (or -f FILE) or a folder".into());
-    }
-    Ok(paths)
-}
-
 fn save(out: &Path, cluster: &ClusterPlan, emulator_flag: bool) -> Result<(), String> {
     let text = cluster.blueprint.source.inner().clone();
     let saved = SavedPlan::new(
@@ -202,6 +176,7 @@ fn save(out: &Path, cluster: &ClusterPlan, emulator_flag: bool) -> Result<(), St
         &text,
         target::uses_emulator(&cluster.blueprint, emulator_flag),
         &cluster.planned.live,
+        out,
     );
     let json = serde_json::to_string_pretty(&saved).map_err(|e| e.to_string())?;
     std::fs::write(out, json).map_err(|e| format!("cannot write {}: {e}", out.display()))
@@ -223,7 +198,8 @@ pub(super) async fn plan_one(
     emulators: &Emulators,
 ) -> Result<ClusterPlan, String> {
     let blueprint = blueprint::load(path).map_err(reported)?;
-    let provider = target::connect(&blueprint, path, emulator, emulators)
+    target::check_available(&blueprint).map_err(reported)?;
+    let provider = target::connect(&blueprint, emulator, emulators)
         .await
         .map_err(reported)?;
     let planned = plan_cluster(&blueprint, provider.as_ref())
@@ -238,7 +214,7 @@ pub(super) async fn plan_one(
 }
 
 /// Reports an error and keeps its one-line form: the message and its causes.
-fn reported<E: miette::Diagnostic + Send + Sync + 'static>(err: E) -> String {
+pub(super) fn reported<E: miette::Diagnostic + Send + Sync + 'static>(err: E) -> String {
     let mut line = err.to_string();
     let mut source = std::error::Error::source(&err);
     while let Some(cause) = source {

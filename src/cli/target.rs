@@ -5,7 +5,7 @@ use crate::blueprint::{Blueprint, ProviderKind};
 use poolctl_emulator::{EmulatorConfig, RunningEmulator};
 use poolctl_provider::{ClusterTarget, Provider, ProviderError};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -14,7 +14,8 @@ pub enum ConnectError {
     Provider(#[from] ProviderError),
     #[error("cannot start the embedded emulator: {0}")]
     #[diagnostic(help(
-        "the emulator keeps its state under .poolctl/ next to the blueprint; check that the folder is writable"
+        "the emulator keeps its state in .poolctl/emulator under the current folder (or in \
+         POOLCTL_EMULATOR_STATE); check that it is writable"
     ))]
     Emulator(String),
     #[error("the {0} provider is not available in this version of poolctl")]
@@ -22,8 +23,31 @@ pub enum ConnectError {
     Unsupported(&'static str),
 }
 
-/// The embedded emulators of one poolctl run, one per state folder: blueprints that sit
-/// side by side share `.poolctl/` and so must share the emulator that owns it.
+/// The clouds this build of poolctl can talk to, as written in blueprints.
+pub const AVAILABLE: &[&str] = &["gke"];
+
+/// Refuses, at its `provider` line, a blueprint whose cloud this build has no provider
+/// for: it may be a valid blueprint, but `plan` and `apply` could do nothing with it.
+pub fn check_available(blueprint: &Blueprint) -> Result<(), crate::blueprint::BlueprintError> {
+    if AVAILABLE.contains(&blueprint.cluster.provider.as_str()) {
+        Ok(())
+    } else {
+        Err(blueprint.provider_unavailable(AVAILABLE))
+    }
+}
+
+/// Where the embedded emulator keeps the emulated cloud: `POOLCTL_EMULATOR_STATE`, or
+/// `.poolctl/emulator` under the current folder, as Terraform keeps `.terraform/` where it
+/// runs. Every blueprint applied from one folder meets the same emulated cloud.
+pub fn emulator_state_dir() -> PathBuf {
+    match std::env::var_os("POOLCTL_EMULATOR_STATE").filter(|v| !v.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(".poolctl").join("emulator"),
+    }
+}
+
+/// The embedded emulators of one poolctl run, one per state folder, so that the blueprints
+/// of a fleet meet one emulated cloud.
 #[derive(Default)]
 pub struct Emulators {
     running: tokio::sync::Mutex<HashMap<PathBuf, RunningEmulator>>,
@@ -61,11 +85,10 @@ pub fn uses_emulator(blueprint: &Blueprint, flag: bool) -> bool {
 
 /// Connects to the blueprint's cluster. With the embedded emulator (the `--emulator`
 /// flag or `[cluster] emulator = true`) the emulator runs in-process on a loopback port,
-/// with state under `.poolctl/` next to the blueprint, so the same provider code runs
-/// without a cloud account.
+/// with its state in [`emulator_state_dir`], so the same provider code runs without a
+/// cloud account.
 pub async fn connect(
     blueprint: &Blueprint,
-    path: &Path,
     emulator: bool,
     emulators: &Emulators,
 ) -> Result<Box<dyn Provider>, ConnectError> {
@@ -87,14 +110,8 @@ pub async fn connect(
             .or_else(|| cluster.endpoint.clone()),
     };
     if uses_emulator(blueprint, emulator) {
-        let folder = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let state_dir = std::path::absolute(folder)
-            .unwrap_or_else(|_| folder.to_path_buf())
-            .join(".poolctl")
-            .join("emulator");
+        let state_dir = emulator_state_dir();
+        let state_dir = std::path::absolute(&state_dir).unwrap_or(state_dir);
         target.endpoint = Some(emulators.endpoint_for(state_dir).await?);
     }
     match cluster.provider {

@@ -1,12 +1,15 @@
 //! The diff: desired pools from the blueprint against live pools from the cloud, field by
 //! field, using the provider's capability table to choose update in place or replacement.
 
-use super::ownership::{find_live, is_managed, ownership_tags};
-use super::{Action, FieldChange, Plan, PoolChange, Reason};
-use crate::blueprint::{Blueprint, PoolClass, ReplaceStrategy};
+use super::ownership::{
+    find_live, is_managed, ownership_tags, tagged_core, tagged_protected, POOLCTL_TAGS,
+};
+use super::{Action, FieldChange, Plan, PoolChange, Reason, UpdateCall, PART_OF_NEW_POOL};
+use crate::blueprint::{Blueprint, BlueprintError, PoolClass, ReplaceStrategy};
 use poolctl_provider::{
     owned::with_live_cloud_owned, replacement_name, without_cloud_owned, Capability,
-    CapabilityTable, Field, Gpu, LivePool, PoolSpec, PoolUpdate, Provider, ProviderError, Taint,
+    CapabilityTable, Field, Gpu, LivePool, PoolSpec, PoolUpdate, Provider, ProviderError, Scaling,
+    Taint,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,22 +18,36 @@ pub enum PlanError {
     #[error("cannot read the live node pools")]
     Provider(#[from] ProviderError),
 
-    /// The blueprint does not fit the live cluster (checked once its zones are known).
+    /// The blueprint does not fit the live cluster (checked once its zones are known), or
+    /// the plan would replace or delete a protected pool.
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Blueprint(#[from] crate::blueprint::BlueprintError),
+    Blueprint(#[from] BlueprintError),
+
+    /// Protected pools that are no longer in the blueprint, so no line points at them.
+    #[error("{}", .0.join("\n"))]
+    #[diagnostic(
+        code(poolctl::plan::protected),
+        help("nothing was planned. Put the pool back in the blueprint, or apply it once with `protect = false` before removing it")
+    )]
+    ProtectedPoolsGone(Vec<String>),
 }
 
 /// Fields in the order their updates are applied: ownership first (so an interrupted
 /// apply still knows the pool is poolctl's), node-disrupting changes late, size last.
-const UPDATE_ORDER: [Field; 9] = [
+pub(crate) const UPDATE_ORDER: [Field; 14] = [
     Field::Tags,
     Field::Labels,
     Field::Taints,
     Field::MachineType,
     Field::DiskGb,
+    Field::DiskType,
+    Field::ImageType,
     Field::Gpu,
     Field::Spot,
+    Field::ServiceAccount,
+    Field::OauthScopes,
+    Field::MaxPodsPerNode,
     Field::Zones,
     Field::Scaling,
 ];
@@ -42,6 +59,8 @@ pub struct DesiredPool {
     pub spec: PoolSpec,
     pub core: bool,
     pub replace: ReplaceStrategy,
+    /// `protect = true`: never replaced or deleted.
+    pub protect: bool,
 }
 
 /// A plan and the live pools it was made from (for saved plans' fingerprints).
@@ -72,7 +91,70 @@ pub async fn plan_cluster(
         &live,
         provider.capabilities(),
     );
+    check_protected(blueprint, &plan)?;
     Ok(Planned { plan, live })
+}
+
+/// Refuses a plan that replaces or deletes a protected pool: `protect = true` in the
+/// blueprint, or the protect tag on a live pool the blueprint no longer lists.
+fn check_protected(blueprint: &Blueprint, plan: &Plan) -> Result<(), PlanError> {
+    let mut located = Vec::new();
+    let mut gone = Vec::new();
+    for change in &plan.changes {
+        let pool = blueprint.pools.iter().find(|p| p.name == change.pool);
+        match (change.action, pool) {
+            (Action::Replace, Some(pool)) if pool.protect => {
+                let forcing: Vec<String> = change
+                    .field_changes
+                    .iter()
+                    .filter(|f| f.forces_replacement)
+                    .map(|f| format!("`{}` ({} -> {}: {})", f.field, f.old, f.new, f.how))
+                    .collect();
+                located.push((
+                    pool,
+                    format!(
+                        "pool {} is protected, but this plan must replace it: {}",
+                        pool.name,
+                        forcing.join("; ")
+                    ),
+                ));
+            }
+            (Action::Delete, _) if change.live.as_ref().is_some_and(tagged_protected) => {
+                match pool {
+                    // A leftover of a protected pool's logical name.
+                    Some(pool) if pool.protect => located.push((
+                        pool,
+                        format!(
+                            "pool {} is protected, but this plan must delete its duplicate {}",
+                            pool.name, change.cloud_name
+                        ),
+                    )),
+                    _ => gone.push(format!(
+                        "pool {} ({}) is protected (its tag {}=true says it was applied with \
+                         `protect = true`), but it is no longer in the blueprint: poolctl \
+                         will not delete it",
+                        change.pool,
+                        change.cloud_name,
+                        super::PROTECT_TAG
+                    )),
+                }
+            }
+            _ => {}
+        }
+    }
+    if !located.is_empty() {
+        return Err(PlanError::Blueprint(
+            blueprint.protected_pool_errors(
+                located
+                    .iter()
+                    .map(|(pool, message)| (*pool, message.as_str())),
+            ),
+        ));
+    }
+    if !gone.is_empty() {
+        return Err(PlanError::ProtectedPoolsGone(gone));
+    }
+    Ok(())
 }
 
 /// The blueprint's pools as the diff wants them: with poolctl's ownership tags.
@@ -82,13 +164,18 @@ pub fn desired_pools(blueprint: &Blueprint) -> Vec<DesiredPool> {
         .iter()
         .map(|pool| {
             let mut spec = pool.spec.clone();
-            spec.tags
-                .extend(ownership_tags(&pool.name, &blueprint.cluster.name));
+            spec.tags.extend(ownership_tags(
+                &pool.name,
+                &blueprint.cluster.name,
+                pool.class.as_str(),
+                pool.protect,
+            ));
             DesiredPool {
                 logical: pool.name.clone(),
                 spec,
                 core: pool.class == PoolClass::Core,
                 replace: pool.replace,
+                protect: pool.protect,
             }
         })
         .collect()
@@ -139,6 +226,7 @@ pub fn diff_pools(
                 action: Action::Create,
                 reason: None,
                 field_changes: Vec::new(),
+                calls: Vec::new(),
                 desired: Some(want.spec.clone()),
                 live: None,
                 core: want.core,
@@ -195,9 +283,10 @@ fn delete(pool: &LivePool, logical: String, reason: Reason) -> PoolChange {
         action: Action::Delete,
         reason: Some(reason),
         field_changes: Vec::new(),
+        calls: Vec::new(),
         desired: None,
         live: Some(pool.spec.clone()),
-        core: false,
+        core: tagged_core(&pool.spec),
         replace_strategy: None,
     }
 }
@@ -233,17 +322,23 @@ fn diff_one(
     );
     let sent = with_live_cloud_owned(provider, &wanted, have);
     let mut field_changes = Vec::new();
+    let mut updates = Vec::new();
     for field in UPDATE_ORDER {
         let Some((old, new, _)) = compare(field, &bare_want, &bare_have) else {
             continue;
         };
         let update = compare(field, &sent, have).and_then(|(_, _, update)| update);
         let (how, forces_replacement) = match (capabilities.get(field), &update) {
-            (Capability::InPlace { call }, Some(_)) => (call.to_string(), false),
+            (Capability::InPlace { .. }, Some(update)) => {
+                updates.push((field, update.clone()));
+                (String::new(), false)
+            }
             (Capability::InPlace { .. }, None) => {
                 ("no in-place update exists for this field".to_string(), true)
             }
-            (Capability::Replace { why }, _) => (why.to_string(), true),
+            (Capability::Replace { why } | Capability::Unsupported { why }, _) => {
+                (why.to_string(), true)
+            }
         };
         field_changes.push(FieldChange {
             field,
@@ -251,7 +346,6 @@ fn diff_one(
             new,
             how,
             forces_replacement,
-            update: if forces_replacement { None } else { update },
         });
     }
     let replace_fields: Vec<Field> = field_changes
@@ -259,6 +353,22 @@ fn diff_one(
         .filter(|c| c.forces_replacement)
         .map(|c| c.field)
         .collect();
+    let calls = if replace_fields.is_empty() {
+        group_calls(capabilities, updates, have.scaling)
+    } else {
+        for change in field_changes.iter_mut().filter(|c| !c.forces_replacement) {
+            change.how = PART_OF_NEW_POOL.to_string();
+        }
+        Vec::new()
+    };
+    for call in &calls {
+        for change in field_changes
+            .iter_mut()
+            .filter(|c| call.fields.contains(&c.field))
+        {
+            change.how = call.call.clone();
+        }
+    }
     let adopt = !is_managed(have, cluster);
     let mut replace_strategy = None;
     let (action, reason) = if !replace_fields.is_empty() {
@@ -300,11 +410,84 @@ fn diff_one(
         action,
         reason,
         field_changes,
+        calls,
         desired: Some(wanted),
         live: Some(have.clone()),
         core: want.core,
         replace_strategy,
     }
+}
+
+/// Turns the in-place updates of one pool, in update order, into the calls that make
+/// them: fields the capability table batches under the same call share one request.
+fn group_calls(
+    capabilities: &CapabilityTable,
+    updates: Vec<(Field, PoolUpdate)>,
+    live_scaling: Scaling,
+) -> Vec<UpdateCall> {
+    struct Pending {
+        call: &'static str,
+        batch: bool,
+        sends: Vec<&'static str>,
+        shown: Option<String>,
+        fields: Vec<Field>,
+        updates: Vec<PoolUpdate>,
+    }
+    let mut pending: Vec<Pending> = Vec::new();
+    for (field, update) in updates {
+        let Capability::InPlace { call, sends, batch } = capabilities.get(field) else {
+            continue;
+        };
+        // Scaling moves through different calls depending on where the pool comes from
+        // and goes to: name the one (or two) it makes.
+        let shown = match (&update, field) {
+            (PoolUpdate::Scaling(to), Field::Scaling) => {
+                let calls = capabilities.scaling;
+                Some(
+                    match (live_scaling, to) {
+                        (_, Scaling::Autoscale { .. }) => calls.to_autoscale,
+                        (Scaling::Fixed { .. }, Scaling::Fixed { .. }) => calls.resize,
+                        (Scaling::Autoscale { .. }, Scaling::Fixed { .. }) => {
+                            calls.autoscale_to_fixed
+                        }
+                    }
+                    .to_string(),
+                )
+            }
+            _ => None,
+        };
+        let joined = pending
+            .iter_mut()
+            .find(|p| batch && p.batch && p.call == call && shown.is_none());
+        match joined {
+            Some(p) => {
+                p.sends.push(sends);
+                p.fields.push(field);
+                p.updates.push(update);
+            }
+            None => pending.push(Pending {
+                call,
+                batch,
+                sends: vec![sends],
+                shown,
+                fields: vec![field],
+                updates: vec![update],
+            }),
+        }
+    }
+    pending
+        .into_iter()
+        .map(|p| {
+            let sends: Vec<&str> = p.sends.into_iter().filter(|s| !s.is_empty()).collect();
+            UpdateCall {
+                call: p
+                    .shown
+                    .unwrap_or_else(|| Capability::describe_call(p.call, &sends.join(", "))),
+                fields: p.fields,
+                updates: p.updates,
+            }
+        })
+        .collect()
 }
 
 /// One field's old and new value and the update that makes it, or `None` when the live
@@ -373,16 +556,38 @@ fn compare(
                 Some(PoolUpdate::Zones(want.zones.clone())),
             )
         }),
-        // Other tools' tags on a pool are kept: only poolctl's own must match.
+        // Other tools' tags on a pool are kept: only poolctl's own must match, and a
+        // poolctl tag the blueprint no longer implies (protect) is removed.
         Field::Tags => {
-            let missing = want.tags.iter().any(|(k, v)| have.tags.get(k) != Some(v));
-            missing.then(|| {
-                let mut merged = have.tags.clone();
-                merged.extend(want.tags.clone());
+            let mut merged = have.tags.clone();
+            merged.retain(|k, _| !POOLCTL_TAGS.contains(&k.as_str()) || want.tags.contains_key(k));
+            merged.extend(want.tags.clone());
+            (merged != have.tags).then(|| {
                 (
                     show_map(&have.tags),
                     show_map(&merged),
                     Some(PoolUpdate::Tags(merged)),
+                )
+            })
+        }
+        // A provider extra the blueprint leaves out keeps the cloud's value: never a
+        // difference, like `disk_gb`.
+        extra @ (Field::ImageType
+        | Field::ServiceAccount
+        | Field::OauthScopes
+        | Field::DiskType
+        | Field::MaxPodsPerNode) => {
+            let wanted = want.extras.get(&extra)?;
+            let live = have.extras.get(&extra);
+            (live != Some(wanted)).then(|| {
+                (
+                    live.map(ToString::to_string)
+                        .unwrap_or_else(|| "default".into()),
+                    wanted.to_string(),
+                    Some(PoolUpdate::Extra {
+                        field: extra,
+                        value: wanted.clone(),
+                    }),
                 )
             })
         }

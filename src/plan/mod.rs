@@ -8,8 +8,10 @@ mod saved;
 mod tests;
 
 pub use diff::{desired_pools, diff_pools, plan_cluster, DesiredPool, PlanError, Planned};
-pub use ownership::{BLUEPRINT_TAG, POOL_TAG};
-pub use saved::{sha256_hex, SavedPlan, Staleness, SAVED_PLAN_KIND};
+pub use ownership::{BLUEPRINT_TAG, CLASS_TAG, POOL_TAG, PROTECT_TAG};
+pub use saved::{
+    sha256_hex, SavedBlueprint, SavedPlan, Staleness, SAVED_PLAN_KIND, SAVED_PLAN_VERSION,
+};
 
 use crate::blueprint::ReplaceStrategy;
 use poolctl_provider::{Field, PoolSpec, PoolUpdate};
@@ -61,11 +63,23 @@ pub struct FieldChange {
     pub field: Field,
     pub old: String,
     pub new: String,
-    /// The provider call that makes it, or why it forces a replacement.
+    /// In an update, the call that makes it; in a replacement, why it forces the
+    /// replacement, or [`PART_OF_NEW_POOL`] for a field the new pool simply has.
     pub how: String,
     pub forces_replacement: bool,
-    /// The in-place update to send; `None` when it forces a replacement.
-    pub update: Option<PoolUpdate>,
+}
+
+/// `how` of a field that changes because the pool is replaced, not because of itself.
+pub const PART_OF_NEW_POOL: &str = "part of the new pool";
+
+/// One request that changes a pool in place, with every update it carries. Fields the
+/// capability table batches (GKE's node-recreating fields) share one call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateCall {
+    /// The call as the plan shows it (`PUT nodePools/{pool} (machineType, diskSizeGb)`).
+    pub call: String,
+    pub fields: Vec<Field>,
+    pub updates: Vec<PoolUpdate>,
 }
 
 /// The plan for one pool.
@@ -79,11 +93,15 @@ pub struct PoolChange {
     pub action: Action,
     pub reason: Option<Reason>,
     pub field_changes: Vec<FieldChange>,
+    /// For an update, the calls that make it, in the order they run.
+    #[serde(default)]
+    pub calls: Vec<UpdateCall>,
     /// What the pool should be (absent for a delete).
     pub desired: Option<PoolSpec>,
     /// What the pool is now (absent for a create).
     pub live: Option<PoolSpec>,
-    /// Whether this is a core pool (applied first, and flagged when replaced).
+    /// Whether this is a core pool (applied first, and flagged when replaced or deleted).
+    /// A deleted pool is core when its class tag says so.
     pub core: bool,
     /// How a replacement is carried out; `None` unless the action is a replacement.
     pub replace_strategy: Option<ReplaceStrategy>,
@@ -100,6 +118,39 @@ pub struct Plan {
     pub unmanaged: Vec<String>,
 }
 
+/// A plan that takes away what a cluster needs to run: `apply` refuses it unless the
+/// user says `--allow-destroy-core`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "pool", rename_all = "snake_case")]
+pub enum Hazard {
+    /// A core pool is deleted: system services lose their nodes.
+    DeletesCorePool(String),
+    /// A core pool is replaced with `replace = "delete-first"`: system services have no
+    /// nodes until the new pool is ready.
+    DeletesCorePoolFirst(String),
+    /// Every pool poolctl manages in the cluster is deleted.
+    DeletesEveryPool,
+}
+
+impl std::fmt::Display for Hazard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Hazard::DeletesCorePool(pool) => write!(
+                f,
+                "deletes core pool {pool}: the system services that run there lose their nodes"
+            ),
+            Hazard::DeletesCorePoolFirst(pool) => write!(
+                f,
+                "deletes core pool {pool} before its replacement exists (replace = \"delete-first\"): \
+                 system services have no nodes until the new pool is ready"
+            ),
+            Hazard::DeletesEveryPool => {
+                write!(f, "deletes every pool poolctl manages in the cluster")
+            }
+        }
+    }
+}
+
 /// Counts for the one-line summary.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
@@ -112,6 +163,27 @@ pub struct Summary {
 impl Plan {
     pub fn has_changes(&self) -> bool {
         self.changes.iter().any(|c| c.action != Action::NoOp)
+    }
+
+    /// What in this plan needs `--allow-destroy-core`.
+    pub fn hazards(&self) -> Vec<Hazard> {
+        let mut hazards: Vec<Hazard> = self
+            .changes
+            .iter()
+            .filter(|c| c.core)
+            .filter_map(|c| match (c.action, c.replace_strategy) {
+                (Action::Delete, _) => Some(Hazard::DeletesCorePool(c.pool.clone())),
+                (Action::Replace, Some(ReplaceStrategy::DeleteFirst)) => {
+                    Some(Hazard::DeletesCorePoolFirst(c.pool.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        let deletes = self.changes.iter().any(|c| c.action == Action::Delete);
+        if deletes && self.changes.iter().all(|c| c.action == Action::Delete) {
+            hazards.push(Hazard::DeletesEveryPool);
+        }
+        hazards
     }
 
     pub fn summary(&self) -> Summary {

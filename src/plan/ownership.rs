@@ -8,13 +8,42 @@ use std::collections::BTreeMap;
 pub const POOL_TAG: &str = "poolctl-pool";
 /// Tag holding the name of the blueprint's cluster.
 pub const BLUEPRINT_TAG: &str = "poolctl-blueprint";
+/// Tag holding the pool's class, so that a plan knows a core pool even once the blueprint
+/// no longer lists it.
+pub const CLASS_TAG: &str = "poolctl-class";
+/// Tag present (`true`) on pools the blueprint protects, so that a pool removed from the
+/// blueprint is still never deleted while it was last applied protected.
+pub const PROTECT_TAG: &str = "poolctl-protect";
+
+/// Every tag poolctl writes; others on a pool belong to other tools and are kept.
+pub const POOLCTL_TAGS: [&str; 4] = [POOL_TAG, BLUEPRINT_TAG, CLASS_TAG, PROTECT_TAG];
 
 /// The tags poolctl puts on a pool it manages.
-pub fn ownership_tags(logical: &str, cluster: &str) -> BTreeMap<String, String> {
-    BTreeMap::from([
+pub fn ownership_tags(
+    logical: &str,
+    cluster: &str,
+    class: &str,
+    protect: bool,
+) -> BTreeMap<String, String> {
+    let mut tags = BTreeMap::from([
         (POOL_TAG.to_string(), logical.to_string()),
         (BLUEPRINT_TAG.to_string(), cluster.to_string()),
-    ])
+        (CLASS_TAG.to_string(), class.to_string()),
+    ]);
+    if protect {
+        tags.insert(PROTECT_TAG.to_string(), "true".to_string());
+    }
+    tags
+}
+
+/// Whether the live pool's tags say it is a core pool.
+pub fn tagged_core(spec: &PoolSpec) -> bool {
+    spec.tags.get(CLASS_TAG).map(String::as_str) == Some("core")
+}
+
+/// Whether the live pool's tags say it was applied with `protect = true`.
+pub fn tagged_protected(spec: &PoolSpec) -> bool {
+    spec.tags.get(PROTECT_TAG).map(String::as_str) == Some("true")
 }
 
 /// True when poolctl created this pool for this blueprint's cluster.

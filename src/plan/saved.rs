@@ -10,23 +10,40 @@ use std::path::{Path, PathBuf};
 
 /// The `kind` of a saved-plan file, so that `apply` can tell it from anything else.
 pub const SAVED_PLAN_KIND: &str = "poolctl-saved-plan";
-pub const SAVED_PLAN_VERSION: u32 = 1;
+/// 2: the plan carries its blueprint (1 only pointed at the file).
+pub const SAVED_PLAN_VERSION: u32 = 2;
 
+/// A plan with everything `apply` needs to carry it out elsewhere (another CI job, another
+/// runner, the folder moved): the blueprint itself, and fingerprints of what it was made
+/// from, so that a plan the world has moved away from is refused.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SavedPlan {
     pub kind: String,
     pub format_version: u32,
     pub poolctl_version: String,
-    /// Absolute path of the blueprint the plan was made from.
-    pub blueprint: PathBuf,
-    /// SHA-256 of the blueprint's text.
-    pub blueprint_sha256: String,
+    pub blueprint: SavedBlueprint,
     /// The plan was made against the embedded emulator.
     pub emulator: bool,
     /// Fingerprint of every live pool the plan saw, by cloud name. A pool that changed,
     /// vanished or appeared since makes the plan stale.
     pub live: BTreeMap<String, String>,
     pub plan: Plan,
+}
+
+/// The blueprint a plan was made from, as it was then.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SavedBlueprint {
+    /// The name diagnostics used for it (the path as given to `plan`).
+    pub name: String,
+    /// Its path from the saved plan's folder, when it was under the same root: where
+    /// `apply` looks for it first, so that a folder that moved as a whole still finds it.
+    pub relative_to_plan: Option<PathBuf>,
+    /// Its absolute path when planned.
+    pub path: PathBuf,
+    /// Its text: `apply` needs nothing else.
+    pub text: String,
+    /// SHA-256 of `text`: an edited file on disk makes the plan stale.
+    pub sha256: String,
 }
 
 /// What changed between a saved plan and the cloud (or the blueprint) now.
@@ -73,29 +90,58 @@ pub fn fingerprints(live: &[LivePool]) -> BTreeMap<String, String> {
 }
 
 impl SavedPlan {
+    /// `out` is where the plan will be written.
     pub fn new(
         plan: Plan,
         blueprint: &Path,
         blueprint_text: &str,
         emulator: bool,
         live: &[LivePool],
+        out: &Path,
     ) -> Self {
+        let path = std::path::absolute(blueprint).unwrap_or_else(|_| blueprint.to_path_buf());
+        let plan_dir = std::path::absolute(out)
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf));
         SavedPlan {
             kind: SAVED_PLAN_KIND.to_string(),
             format_version: SAVED_PLAN_VERSION,
             poolctl_version: env!("CARGO_PKG_VERSION").to_string(),
-            blueprint: std::path::absolute(blueprint).unwrap_or_else(|_| blueprint.to_path_buf()),
-            blueprint_sha256: sha256_hex(blueprint_text.as_bytes()),
+            blueprint: SavedBlueprint {
+                name: blueprint.display().to_string(),
+                relative_to_plan: plan_dir.and_then(|dir| relative(&path, &dir)),
+                path,
+                text: blueprint_text.to_string(),
+                sha256: sha256_hex(blueprint_text.as_bytes()),
+            },
             emulator,
             live: fingerprints(live),
             plan,
         }
     }
 
+    /// The blueprint file this plan was made from, if it is still on disk: next to the
+    /// plan where it was saved relative to it, else where it was. `plan_file` is where
+    /// the saved plan is read from now.
+    pub fn blueprint_on_disk(&self, plan_file: &Path) -> Option<PathBuf> {
+        let plan_dir = std::path::absolute(plan_file)
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf));
+        let beside = match (&plan_dir, &self.blueprint.relative_to_plan) {
+            (Some(dir), Some(rel)) => Some(dir.join(rel)),
+            _ => None,
+        };
+        beside
+            .into_iter()
+            .chain(std::iter::once(self.blueprint.path.clone()))
+            .find(|p| p.is_file())
+    }
+
     /// Everything that moved since the plan was made; empty when it is still good.
-    pub fn staleness(&self, blueprint_text: &str, live: &[LivePool]) -> Vec<Staleness> {
+    /// `blueprint_text` is the blueprint file as it is now, when it is on disk.
+    pub fn staleness(&self, blueprint_text: Option<&str>, live: &[LivePool]) -> Vec<Staleness> {
         let mut stale = Vec::new();
-        if sha256_hex(blueprint_text.as_bytes()) != self.blueprint_sha256 {
+        if blueprint_text.is_some_and(|text| sha256_hex(text.as_bytes()) != self.blueprint.sha256) {
             stale.push(Staleness::BlueprintChanged);
         }
         let now = fingerprints(live);
@@ -114,5 +160,40 @@ impl SavedPlan {
             }
         }
         stale
+    }
+}
+
+/// `path` relative to `dir`, when `dir` is one of its ancestors or they share one.
+fn relative(path: &Path, dir: &Path) -> Option<PathBuf> {
+    let path: Vec<_> = path.components().collect();
+    let dir: Vec<_> = dir.components().collect();
+    let common = path.iter().zip(&dir).take_while(|(a, b)| a == b).count();
+    if common == 0 {
+        return None;
+    }
+    let mut out = PathBuf::new();
+    for _ in common..dir.len() {
+        out.push("..");
+    }
+    for part in &path[common..] {
+        out.push(part.as_os_str());
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blueprints_are_found_relative_to_the_plan() {
+        assert_eq!(
+            relative(Path::new("/a/b/bp.toml"), Path::new("/a/b")),
+            Some(PathBuf::from("bp.toml"))
+        );
+        assert_eq!(
+            relative(Path::new("/a/b/bp.toml"), Path::new("/a/c")),
+            Some(PathBuf::from("../b/bp.toml"))
+        );
     }
 }

@@ -68,6 +68,21 @@ pub fn human(plan: &Plan, style: Style) -> String {
             out.push('\n');
             render_change(&mut out, change, style);
         }
+        let hazards = super::hazard_lines(plan);
+        if !hazards.is_empty() {
+            out.push('\n');
+            for hazard in hazards {
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    style.paint("1;31", &format!("WARNING: {hazard}."))
+                );
+            }
+            let _ = writeln!(
+                out,
+                "`poolctl apply` refuses this plan unless it is given --allow-destroy-core."
+            );
+        }
     }
     if !plan.unmanaged.is_empty() {
         let _ = writeln!(
@@ -151,11 +166,12 @@ fn render_change(out: &mut String, change: &PoolChange, style: Style) {
                 .map(|f| f.field.blueprint_key().len())
                 .max()
                 .unwrap_or(0);
-            for f in &change.field_changes {
+            let notes = super::field_notes(change);
+            for (f, note) in change.field_changes.iter().zip(notes) {
                 let note = if f.forces_replacement {
-                    style.paint("31", &format!("# forces replacement: {}", f.how))
+                    style.paint("31", &format!("# {note}"))
                 } else {
-                    style.dim(&format!("# {}", f.how))
+                    style.dim(&format!("# {note}"))
                 };
                 let _ = writeln!(
                     out,
@@ -173,7 +189,14 @@ fn render_change(out: &mut String, change: &PoolChange, style: Style) {
 
 fn render_spec(out: &mut String, spec: &PoolSpec, style: Style, action: Action) {
     let plus = style.action(action, "+");
-    for (key, value) in super::spec_rows(spec) {
-        let _ = writeln!(out, "      {plus} {key:12} {value}");
+    let rows = super::spec_rows(spec);
+    let width = rows
+        .iter()
+        .map(|(key, _)| key.len())
+        .max()
+        .unwrap_or(0)
+        .max(12);
+    for (key, value) in rows {
+        let _ = writeln!(out, "      {plus} {key:width$} {value}");
     }
 }

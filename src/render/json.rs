@@ -2,8 +2,8 @@
 //! (documented in docs/plan-json.md), decoupled from the plan's internal types.
 
 use crate::blueprint::ReplaceStrategy;
-use crate::plan::{Action, Plan, PoolChange, Reason, Summary};
-use poolctl_provider::{Field, PoolSpec, Scaling};
+use crate::plan::{Action, Hazard, Plan, PoolChange, Reason, Summary};
+use poolctl_provider::{ExtraValue, Field, PoolSpec, Scaling};
 use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -36,6 +36,29 @@ pub struct PlanDocument {
     /// Cloud names of live pools poolctl did not create and the blueprint does not name:
     /// left alone.
     pub unmanaged: Vec<String>,
+    /// What in this plan takes away what the cluster needs to run; `poolctl apply`
+    /// refuses the plan unless given `--allow-destroy-core`. Empty for most plans.
+    pub hazards: Vec<HazardDocument>,
+}
+
+/// A destructive part of a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct HazardDocument {
+    pub kind: HazardKind,
+    /// The pool concerned, for `deletes_core_pool` and `deletes_core_pool_first`; `null`
+    /// otherwise.
+    pub pool: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HazardKind {
+    /// A core pool (tagged `poolctl-class=core`) is deleted.
+    DeletesCorePool,
+    /// A core pool is replaced with `replace = "delete-first"`.
+    DeletesCorePoolFirst,
+    /// Every pool poolctl manages in the cluster is deleted.
+    DeletesEveryPool,
 }
 
 /// The plans for several clusters, planned in one run.
@@ -126,7 +149,8 @@ pub struct ReasonDocument {
     pub fields: Vec<FieldName>,
 }
 
-/// A pool setting that a plan can change, named as in the blueprint.
+/// A pool setting that a plan can change, named as in the blueprint (provider settings by
+/// their key in `[pools.NAME.<provider>]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldName {
@@ -139,6 +163,16 @@ pub enum FieldName {
     DiskGb,
     Zones,
     Tags,
+    /// GKE: the node image (`[pools.NAME.gke] image_type`).
+    ImageType,
+    /// GKE: the nodes' service account.
+    ServiceAccount,
+    /// GKE: the OAuth scopes of the nodes' service account.
+    OauthScopes,
+    /// GKE: the boot disk type.
+    DiskType,
+    /// GKE: the most pods a node runs.
+    MaxPodsPerNode,
 }
 
 /// The plan for one pool.
@@ -205,8 +239,22 @@ pub struct PoolDocument {
     /// Zones, sorted; empty means the cluster's zones.
     pub zones: Vec<String>,
     /// Cloud resource tags (GKE resource labels, AKS tags, EKS tags), sorted by key. Pools
-    /// poolctl manages carry `poolctl-pool` and `poolctl-blueprint`.
+    /// poolctl manages carry `poolctl-pool`, `poolctl-blueprint`, `poolctl-class` and, when
+    /// protected, `poolctl-protect`.
     pub tags: BTreeMap<String, String>,
+    /// Provider settings by their key in `[pools.NAME.<provider>]` (`image_type`,
+    /// `oauth_scopes`, ...). For `desired`, the ones the blueprint sets (the others keep
+    /// the cloud's default); for `live`, every one the cloud reports.
+    pub provider_settings: BTreeMap<String, SettingValue>,
+}
+
+/// A provider setting's value: a string, a count, or a list of strings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum SettingValue {
+    Text(String),
+    Count(u32),
+    List(Vec<String>),
 }
 
 /// How a pool is sized. Counts are totals for the whole pool, never per zone.
@@ -239,6 +287,24 @@ impl PlanDocument {
             summary: ChangeCounts::from(plan.summary()),
             changes: plan.changes.iter().map(PoolChangeDocument::from).collect(),
             unmanaged: plan.unmanaged.clone(),
+            hazards: plan
+                .hazards()
+                .into_iter()
+                .map(|hazard| match hazard {
+                    Hazard::DeletesCorePool(pool) => HazardDocument {
+                        kind: HazardKind::DeletesCorePool,
+                        pool: Some(pool),
+                    },
+                    Hazard::DeletesCorePoolFirst(pool) => HazardDocument {
+                        kind: HazardKind::DeletesCorePoolFirst,
+                        pool: Some(pool),
+                    },
+                    Hazard::DeletesEveryPool => HazardDocument {
+                        kind: HazardKind::DeletesEveryPool,
+                        pool: None,
+                    },
+                })
+                .collect(),
         }
     }
 }
@@ -307,6 +373,11 @@ impl From<Field> for FieldName {
             Field::DiskGb => FieldName::DiskGb,
             Field::Zones => FieldName::Zones,
             Field::Tags => FieldName::Tags,
+            Field::ImageType => FieldName::ImageType,
+            Field::ServiceAccount => FieldName::ServiceAccount,
+            Field::OauthScopes => FieldName::OauthScopes,
+            Field::DiskType => FieldName::DiskType,
+            Field::MaxPodsPerNode => FieldName::MaxPodsPerNode,
         }
     }
 }
@@ -382,6 +453,18 @@ impl From<&PoolSpec> for PoolDocument {
             disk_gb: spec.disk_gb,
             zones: spec.zones.clone(),
             tags: spec.tags.clone(),
+            provider_settings: spec
+                .extras
+                .iter()
+                .map(|(field, value)| {
+                    let value = match value {
+                        ExtraValue::Text(text) => SettingValue::Text(text.clone()),
+                        ExtraValue::Count(n) => SettingValue::Count(*n),
+                        ExtraValue::List(items) => SettingValue::List(items.clone()),
+                    };
+                    (field.blueprint_key().to_string(), value)
+                })
+                .collect(),
         }
     }
 }
@@ -440,6 +523,7 @@ mod tests {
             disk_gb: None,
             zones: Vec::new(),
             tags: BTreeMap::new(),
+            extras: BTreeMap::new(),
         }
     }
 

@@ -109,6 +109,13 @@ fn render_cluster(out: &mut String, plan: &Plan) {
             code(&change.pool)
         );
     }
+    for hazard in super::hazard_lines(plan) {
+        let _ = writeln!(
+            out,
+            "> [!CAUTION]\n> **{}.** `poolctl apply` refuses this plan unless it is given `--allow-destroy-core`.\n",
+            capitalized(&hazard)
+        );
+    }
     out.push_str("| Action | Pool | Change |\n");
     out.push_str("|:-:|---|---|\n");
     for change in &changed {
@@ -251,14 +258,17 @@ fn render_details(out: &mut String, change: &PoolChange) {
             }
         }
         Action::Update | Action::Replace => {
-            for f in &change.field_changes {
+            let notes = super::field_notes(change);
+            for (f, note) in change.field_changes.iter().zip(notes) {
                 let key = f.field.blueprint_key();
                 lines.push(format!("- {key}: {}", f.old));
                 lines.push(format!("+ {key}: {}", f.new));
                 if f.forces_replacement {
-                    lines.push(format!("!   forces replacement: {}", f.how));
+                    lines.push(format!("!   {note}"));
+                } else if change.action == Action::Replace {
+                    lines.push(format!("#   {note}"));
                 } else {
-                    lines.push(format!("#   in place: {}", f.how));
+                    lines.push(format!("#   in place: {note}"));
                 }
             }
         }
@@ -288,6 +298,14 @@ fn scaling(s: Scaling) -> String {
     match s {
         Scaling::Fixed { nodes } => format!("{nodes} nodes"),
         Scaling::Autoscale { min, max } => format!("autoscale {min}..{max}"),
+    }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 

@@ -8,6 +8,7 @@ mod markdown;
 
 pub use human::{human, Style};
 
+use crate::plan::{Plan, PoolChange};
 use poolctl_provider::{PoolSpec, Scaling};
 
 /// A whole pool as rows of (blueprint key, value), as the human and Markdown plans show
@@ -44,12 +45,52 @@ pub(crate) fn spec_rows(spec: &PoolSpec) -> Vec<(&'static str, String)> {
         let taints: Vec<String> = spec.taints.iter().map(ToString::to_string).collect();
         rows.push(("taints", format!("[{}]", taints.join(", "))));
     }
+    for (field, value) in &spec.extras {
+        rows.push((field.blueprint_key(), value.to_string()));
+    }
     rows
+}
+
+/// How a field change is annotated: the call that makes it (once per call: the other
+/// fields of a batched call say which field's request carries them), or why it forces a
+/// replacement.
+pub(crate) fn field_notes(change: &PoolChange) -> Vec<String> {
+    change
+        .field_changes
+        .iter()
+        .map(|f| {
+            if f.forces_replacement {
+                return format!("forces replacement: {}", f.how);
+            }
+            let call = change.calls.iter().find(|c| c.fields.contains(&f.field));
+            match call {
+                Some(call) if call.fields.len() > 1 && call.fields[0] != f.field => {
+                    format!("in the same request as {}", call.fields[0])
+                }
+                Some(call) if call.fields.len() > 1 => {
+                    format!(
+                        "{} (one request for {} fields)",
+                        call.call,
+                        call.fields.len()
+                    )
+                }
+                _ => f.how.clone(),
+            }
+        })
+        .collect()
+}
+
+/// The warnings of a plan that `apply` refuses without `--allow-destroy-core`.
+pub(crate) fn hazard_lines(plan: &Plan) -> Vec<String> {
+    plan.hazards()
+        .iter()
+        .map(|hazard| format!("this plan {hazard}"))
+        .collect()
 }
 pub use json::{
     json, json_fleet, plan_json_schema, ActionName, ChangeCounts, FailedCluster,
-    FieldChangeDocument, FieldName, FleetDocument, FormatVersion, GpuDocument, PlanDocument,
-    PoolChangeDocument, PoolDocument, ReasonDocument, ReasonKind, ReplaceStrategyName,
-    ScalingDocument, FORMAT_VERSION,
+    FieldChangeDocument, FieldName, FleetDocument, FormatVersion, GpuDocument, HazardDocument,
+    HazardKind, PlanDocument, PoolChangeDocument, PoolDocument, ReasonDocument, ReasonKind,
+    ReplaceStrategyName, ScalingDocument, SettingValue, FORMAT_VERSION,
 };
 pub use markdown::{markdown, markdown_fleet};

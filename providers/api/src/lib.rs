@@ -12,11 +12,13 @@ mod model;
 pub mod naming;
 pub mod owned;
 
-pub use capability::{capability_table, Capability, CapabilityTable, Field};
+pub use capability::{
+    capability_table, Capability, CapabilityTable, ExtraKind, Field, ScalingCalls,
+};
 pub use error::{ProviderError, ProviderResult};
 pub use model::{
-    ClusterInfo, ClusterTarget, Effect, Gpu, LivePool, ParseTaintError, PoolSpec, PoolUpdate,
-    Scaling, Taint,
+    ClusterInfo, ClusterTarget, Effect, ExtraValue, Gpu, LivePool, ParseTaintError, PoolSpec,
+    PoolUpdate, Scaling, Taint,
 };
 pub use naming::{replacement_name, valid_pool_name};
 pub use owned::without_cloud_owned;
@@ -55,10 +57,12 @@ pub trait Provider: Send + Sync {
 
     async fn create_pool(&self, spec: &PoolSpec, progress: &dyn Progress) -> ProviderResult<()>;
 
+    /// Makes one call's worth of in-place changes: the updates of fields that the
+    /// capability table batches into one request, or a single update otherwise.
     async fn update_pool(
         &self,
         name: &str,
-        update: &PoolUpdate,
+        updates: &[PoolUpdate],
         progress: &dyn Progress,
     ) -> ProviderResult<()>;
 

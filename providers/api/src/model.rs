@@ -1,6 +1,7 @@
 //! The normalized node-pool model: what a pool is, independent of any cloud's wire format.
 //! Desired pools (from a blueprint) and live pools (from a cloud) meet here to be diffed.
 
+use crate::capability::{ExtraKind, Field};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -141,6 +142,26 @@ pub struct Gpu {
     pub count: u32,
 }
 
+/// The value of a provider extra (`image_type = "UBUNTU_CONTAINERD"`), as written in
+/// `[pools.NAME.<provider>]` and as read back from the cloud.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ExtraValue {
+    Text(String),
+    Count(u32),
+    List(Vec<String>),
+}
+
+impl fmt::Display for ExtraValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExtraValue::Text(text) => f.write_str(text),
+            ExtraValue::Count(n) => write!(f, "{n}"),
+            ExtraValue::List(items) => write!(f, "[{}]", items.join(", ")),
+        }
+    }
+}
+
 /// A node pool as poolctl reasons about it. Collections are kept sorted so that two
 /// specs compare equal exactly when they mean the same pool.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -160,15 +181,27 @@ pub struct PoolSpec {
     pub zones: Vec<String>,
     /// Cloud resource tags (GKE resource labels, AKS tags, EKS tags); carry ownership.
     pub tags: BTreeMap<String, String>,
+    /// Provider extras ([`Field::is_extra`]). A blueprint holds the ones it sets (an
+    /// absent key leaves the cloud's default, which is never a difference); a live pool
+    /// holds every one its cloud reports.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extras: BTreeMap<Field, ExtraValue>,
 }
 
 impl PoolSpec {
-    /// Sorts and deduplicates taints and zones so that equality means sameness.
+    /// Sorts and deduplicates taints, zones and set-like extras so that equality means
+    /// sameness.
     pub fn normalize(&mut self) {
         self.taints.sort();
         self.taints.dedup();
         self.zones.sort();
         self.zones.dedup();
+        for (field, value) in &mut self.extras {
+            if let (Some(ExtraKind::Set), ExtraValue::List(items)) = (field.extra_kind(), value) {
+                items.sort();
+                items.dedup();
+            }
+        }
     }
 }
 
@@ -195,6 +228,11 @@ pub enum PoolUpdate {
     Zones(Vec<String>),
     Gpu(Option<Gpu>),
     Tags(BTreeMap<String, String>),
+    /// A provider extra that its cloud changes in place (GKE `image_type`, `disk_type`).
+    Extra {
+        field: Field,
+        value: ExtraValue,
+    },
 }
 
 #[cfg(test)]

@@ -207,6 +207,7 @@ mod tests {
             disk_gb: None,
             zones: Vec::new(),
             tags: BTreeMap::new(),
+            extras: BTreeMap::new(),
         }
     }
 

@@ -2,10 +2,13 @@
 //! accelerators, and the resource labels that carry ownership.
 
 use crate::wire::{
-    AcceleratorConfig, GpuDriverInstallationConfig, NodeConfig, NodePool, NodePoolAutoscaling,
-    NodeTaint,
+    AcceleratorConfig, GpuDriverInstallationConfig, MaxPodsConstraint, NodeConfig, NodePool,
+    NodePoolAutoscaling, NodeTaint,
 };
-use poolctl_provider::{Effect, Gpu, PoolSpec, ProviderError, ProviderResult, Scaling, Taint};
+use poolctl_provider::{
+    Effect, ExtraValue, Field, Gpu, PoolSpec, ProviderError, ProviderResult, Scaling, Taint,
+};
+use std::collections::BTreeMap;
 
 pub fn effect_to_wire(effect: Effect) -> &'static str {
     match effect {
@@ -89,6 +92,10 @@ pub fn pool_to_wire(spec: &PoolSpec, zones: &[String]) -> ProviderResult<NodePoo
             )
         }
     };
+    let text = |field: Field| match spec.extras.get(&field) {
+        Some(ExtraValue::Text(text)) => Some(text.clone()),
+        _ => None,
+    };
     Ok(NodePool {
         name: spec.name.clone(),
         config: Some(NodeConfig {
@@ -100,10 +107,23 @@ pub fn pool_to_wire(spec: &PoolSpec, zones: &[String]) -> ProviderResult<NodePoo
             spot: spec.spot,
             preemptible: false,
             accelerators: accelerators_to_wire(&spec.gpu),
+            image_type: text(Field::ImageType),
+            disk_type: text(Field::DiskType),
+            service_account: text(Field::ServiceAccount),
+            oauth_scopes: match spec.extras.get(&Field::OauthScopes) {
+                Some(ExtraValue::List(scopes)) => scopes.clone(),
+                _ => Vec::new(),
+            },
         }),
         initial_node_count: Some(initial),
         locations: spec.zones.clone(),
         autoscaling,
+        max_pods_constraint: match spec.extras.get(&Field::MaxPodsPerNode) {
+            Some(ExtraValue::Count(pods)) => Some(MaxPodsConstraint {
+                max_pods_per_node: Some(i64::from(*pods)),
+            }),
+            _ => None,
+        },
         instance_group_urls: Vec::new(),
         status: None,
         version: None,
@@ -152,15 +172,45 @@ pub fn pool_from_wire(pool: &NodePool, static_nodes: Option<u32>) -> PoolSpec {
         disk_gb: config.disk_size_gb.map(|d| d.max(0) as u32),
         zones: pool.locations.clone(),
         tags: config.resource_labels.clone(),
+        extras: extras_from_wire(pool, &config),
     };
     spec.normalize();
     spec
 }
 
+/// The provider extras GKE reports for a pool; a value GKE leaves out stays out.
+fn extras_from_wire(pool: &NodePool, config: &NodeConfig) -> BTreeMap<Field, ExtraValue> {
+    let mut extras = BTreeMap::new();
+    let texts = [
+        (Field::ImageType, &config.image_type),
+        (Field::DiskType, &config.disk_type),
+        (Field::ServiceAccount, &config.service_account),
+    ];
+    for (field, value) in texts {
+        if let Some(value) = value.as_ref().filter(|v| !v.is_empty()) {
+            extras.insert(field, ExtraValue::Text(value.clone()));
+        }
+    }
+    if !config.oauth_scopes.is_empty() {
+        extras.insert(
+            Field::OauthScopes,
+            ExtraValue::List(config.oauth_scopes.clone()),
+        );
+    }
+    let pods = pool
+        .max_pods_constraint
+        .as_ref()
+        .and_then(|m| m.max_pods_per_node)
+        .and_then(|n| u32::try_from(n).ok());
+    if let Some(pods) = pods {
+        extras.insert(Field::MaxPodsPerNode, ExtraValue::Count(pods));
+    }
+    extras
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
 
     fn spec(scaling: Scaling) -> PoolSpec {
         let mut spec = PoolSpec {
@@ -174,6 +224,25 @@ mod tests {
             disk_gb: Some(200),
             zones: vec!["europe-west1-b".into(), "europe-west1-c".into()],
             tags: BTreeMap::from([("poolctl-pool".into(), "highmem".into())]),
+            extras: BTreeMap::from([
+                (
+                    Field::ImageType,
+                    ExtraValue::Text("UBUNTU_CONTAINERD".into()),
+                ),
+                (Field::DiskType, ExtraValue::Text("pd-ssd".into())),
+                (
+                    Field::ServiceAccount,
+                    ExtraValue::Text("nodes@acme.iam.gserviceaccount.com".into()),
+                ),
+                (
+                    Field::OauthScopes,
+                    ExtraValue::List(vec![
+                        "https://www.googleapis.com/auth/logging.write".into(),
+                        "https://www.googleapis.com/auth/monitoring".into(),
+                    ]),
+                ),
+                (Field::MaxPodsPerNode, ExtraValue::Count(64)),
+            ]),
         };
         spec.normalize();
         spec

@@ -13,8 +13,8 @@ pub use client::{AuthMode, RetryPolicy};
 use async_trait::async_trait;
 use client::Client;
 use poolctl_provider::{
-    CapabilityTable, ClusterInfo, ClusterTarget, LivePool, PoolSpec, PoolUpdate, Progress,
-    Provider, ProviderError, ProviderResult, Scaling,
+    CapabilityTable, ClusterInfo, ClusterTarget, ExtraValue, Field, LivePool, PoolSpec, PoolUpdate,
+    Progress, Provider, ProviderError, ProviderResult, Scaling,
 };
 use reqwest::Method;
 use std::time::{Duration, Instant};
@@ -385,50 +385,81 @@ impl Provider for GkeProvider {
     async fn update_pool(
         &self,
         name: &str,
-        update: &PoolUpdate,
+        updates: &[PoolUpdate],
         progress: &dyn Progress,
     ) -> ProviderResult<()> {
+        if let [PoolUpdate::Scaling(scaling)] = updates {
+            return self.set_scaling(name, *scaling, progress).await;
+        }
         let mut body = UpdateNodePoolRequest::default();
-        let what = match update {
-            PoolUpdate::Scaling(scaling) => {
-                return self.set_scaling(name, *scaling, progress).await
-            }
-            PoolUpdate::MachineType(m) => {
-                body.machine_type = Some(m.clone());
-                "machine type"
-            }
-            PoolUpdate::DiskGb(d) => {
-                body.disk_size_gb = Some(i64::from(*d));
-                "disk size"
-            }
-            PoolUpdate::Labels(labels) => {
-                body.labels = Some(NodeLabels {
-                    labels: labels.clone(),
-                });
-                "labels"
-            }
-            PoolUpdate::Taints(taints) => {
-                body.taints = Some(NodeTaints {
-                    taints: convert::taints_to_wire(taints),
-                });
-                "taints"
-            }
-            PoolUpdate::Tags(tags) => {
-                body.resource_labels = Some(NodeLabels {
-                    labels: tags.clone(),
-                });
-                "resource labels"
-            }
-            PoolUpdate::Zones(zones) => {
-                body.locations = Some(zones.clone());
-                "zones"
-            }
-            PoolUpdate::Gpu(gpu) => {
-                body.accelerators = Some(convert::accelerators_to_wire(gpu));
-                "accelerators"
-            }
-        };
-        self.put(name, what, body, progress).await
+        let mut what = Vec::new();
+        for update in updates {
+            what.push(match update {
+                PoolUpdate::Scaling(_) => {
+                    return Err(ProviderError::Config(format!(
+                        "node pool {name}: a size change goes through its own call, not \
+                         together with other fields"
+                    )))
+                }
+                PoolUpdate::MachineType(m) => {
+                    body.machine_type = Some(m.clone());
+                    "machine type"
+                }
+                PoolUpdate::DiskGb(d) => {
+                    body.disk_size_gb = Some(i64::from(*d));
+                    "disk size"
+                }
+                PoolUpdate::Labels(labels) => {
+                    body.labels = Some(NodeLabels {
+                        labels: labels.clone(),
+                    });
+                    "labels"
+                }
+                PoolUpdate::Taints(taints) => {
+                    body.taints = Some(NodeTaints {
+                        taints: convert::taints_to_wire(taints),
+                    });
+                    "taints"
+                }
+                PoolUpdate::Tags(tags) => {
+                    body.resource_labels = Some(NodeLabels {
+                        labels: tags.clone(),
+                    });
+                    "resource labels"
+                }
+                PoolUpdate::Zones(zones) => {
+                    body.locations = Some(zones.clone());
+                    "zones"
+                }
+                PoolUpdate::Gpu(gpu) => {
+                    body.accelerators = Some(convert::accelerators_to_wire(gpu));
+                    "accelerators"
+                }
+                PoolUpdate::Extra {
+                    field: Field::ImageType,
+                    value: ExtraValue::Text(image),
+                } => {
+                    body.image_type = Some(image.clone());
+                    "image type"
+                }
+                PoolUpdate::Extra {
+                    field: Field::DiskType,
+                    value: ExtraValue::Text(disk),
+                } => {
+                    body.disk_type = Some(disk.clone());
+                    "disk type"
+                }
+                PoolUpdate::Extra { field, .. } => {
+                    return Err(ProviderError::Config(format!(
+                        "node pool {name}: GKE cannot change `{field}` in place"
+                    )))
+                }
+            });
+        }
+        if what.is_empty() {
+            return Ok(());
+        }
+        self.put(name, &what.join(", "), body, progress).await
     }
 
     async fn delete_pool(&self, name: &str, progress: &dyn Progress) -> ProviderResult<()> {

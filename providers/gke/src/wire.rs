@@ -58,6 +58,8 @@ pub struct NodePool {
     pub locations: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autoscaling: Option<NodePoolAutoscaling>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_pods_constraint: Option<MaxPodsConstraint>,
     #[serde(default, skip_serializing)]
     pub instance_group_urls: Vec<String>,
     #[serde(default, skip_serializing)]
@@ -85,6 +87,22 @@ pub struct NodeConfig {
     pub preemptible: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub accelerators: Vec<AcceleratorConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disk_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub oauth_scopes: Vec<String>,
+}
+
+/// `maxPodsPerNode` is an int64, so a JSON string on the wire.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MaxPodsConstraint {
+    #[serde(default, with = "int64", skip_serializing_if = "Option::is_none")]
+    pub max_pods_per_node: Option<i64>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -137,7 +155,8 @@ pub struct CreateNodePoolRequest {
     pub node_pool: NodePool,
 }
 
-/// One field group per request: GKE applies each as its own operation, and `labels`,
+/// One field group per request (the node-recreating fields machineType, diskType and
+/// diskSizeGb together): GKE applies each request as its own operation, and `labels`,
 /// `taints` and `resourceLabels` replace the whole set.
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -146,6 +165,10 @@ pub struct UpdateNodePoolRequest {
     pub machine_type: Option<String>,
     #[serde(with = "int64", skip_serializing_if = "Option::is_none", default)]
     pub disk_size_gb: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disk_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub labels: Option<NodeLabels>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -2,7 +2,11 @@
 //! pool changes in place, and which force a new pool. Facts: provider-apis.md sections 2.1
 //! and 2.3.
 
-use super::{Capability, CapabilityTable, Field};
+use super::{Capability, CapabilityTable, Field, ScalingCalls};
+
+const GKE_ONLY: Capability = Capability::Unsupported {
+    why: "a GKE setting; AKS pool settings go in [pools.NAME.aks]",
+};
 
 pub static AKS: CapabilityTable = CapabilityTable::complete(
     "aks",
@@ -20,14 +24,18 @@ pub static AKS: CapabilityTable = CapabilityTable::complete(
         (
             Field::Scaling,
             Capability::InPlace {
-                call: "PUT agentPools/{pool} (count, enableAutoScaling, minCount, maxCount)",
+                call: "PUT agentPools/{pool}",
+                sends: "count, enableAutoScaling, minCount, maxCount",
+                batch: true,
             },
         ),
         // `nodeLabels` is in place (§2.3), sent as the whole set in the whole pool.
         (
             Field::Labels,
             Capability::InPlace {
-                call: "PUT agentPools/{pool} (nodeLabels)",
+                call: "PUT agentPools/{pool}",
+                sends: "nodeLabels",
+                batch: true,
             },
         ),
         // `nodeTaints` was immutable (azure-rest-api-specs#11137) and is mutable now; azurerm
@@ -36,7 +44,9 @@ pub static AKS: CapabilityTable = CapabilityTable::complete(
         (
             Field::Taints,
             Capability::InPlace {
-                call: "PUT agentPools/{pool} (nodeTaints)",
+                call: "PUT agentPools/{pool}",
+                sends: "nodeTaints",
+                batch: true,
             },
         ),
         // `scaleSetPriority` (Regular/Spot) is fixed at creation (§2.3).
@@ -72,8 +82,21 @@ pub static AKS: CapabilityTable = CapabilityTable::complete(
         (
             Field::Tags,
             Capability::InPlace {
-                call: "PUT agentPools/{pool} (tags)",
+                call: "PUT agentPools/{pool}",
+                sends: "tags",
+                batch: true,
             },
         ),
+        // GKE's extras have no AKS counterpart under these names.
+        (Field::ImageType, GKE_ONLY),
+        (Field::ServiceAccount, GKE_ONLY),
+        (Field::OauthScopes, GKE_ONLY),
+        (Field::DiskType, GKE_ONLY),
+        (Field::MaxPodsPerNode, GKE_ONLY),
     ],
+    ScalingCalls {
+        to_autoscale: "PUT agentPools/{pool} (enableAutoScaling, minCount, maxCount)",
+        resize: "PUT agentPools/{pool} (count)",
+        autoscale_to_fixed: "PUT agentPools/{pool} (enableAutoScaling, count)",
+    },
 );

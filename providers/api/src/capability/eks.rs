@@ -2,7 +2,11 @@
 //! change in place, and which force a new node group. Facts: provider-apis.md sections 3.1,
 //! 3.2 and 3.3.
 
-use super::{Capability, CapabilityTable, Field};
+use super::{Capability, CapabilityTable, Field, ScalingCalls};
+
+const GKE_ONLY: Capability = Capability::Unsupported {
+    why: "a GKE setting; EKS node-group settings go in [pools.NAME.eks]",
+};
 
 pub static EKS: CapabilityTable = CapabilityTable::complete(
     "eks",
@@ -19,7 +23,9 @@ pub static EKS: CapabilityTable = CapabilityTable::complete(
         (
             Field::Scaling,
             Capability::InPlace {
-                call: "POST node-groups/{ng}/update-config (scalingConfig)",
+                call: "POST node-groups/{ng}/update-config",
+                sends: "scalingConfig",
+                batch: true,
             },
         ),
         // UpdateNodegroupConfig `labels{addOrUpdateLabels,removeLabels}`: deltas, not a
@@ -27,14 +33,18 @@ pub static EKS: CapabilityTable = CapabilityTable::complete(
         (
             Field::Labels,
             Capability::InPlace {
-                call: "POST node-groups/{ng}/update-config (labels add/remove)",
+                call: "POST node-groups/{ng}/update-config",
+                sends: "labels add/remove",
+                batch: true,
             },
         ),
         // UpdateNodegroupConfig `taints{addOrUpdateTaints,removeTaints}`: deltas (§3.2).
         (
             Field::Taints,
             Capability::InPlace {
-                call: "POST node-groups/{ng}/update-config (taints add/remove)",
+                call: "POST node-groups/{ng}/update-config",
+                sends: "taints add/remove",
+                batch: true,
             },
         ),
         // `capacityType` (ON_DEMAND/SPOT) is immutable (§3.3).
@@ -71,7 +81,20 @@ pub static EKS: CapabilityTable = CapabilityTable::complete(
             Field::Tags,
             Capability::InPlace {
                 call: "POST /tags/{arn} (TagResource), DELETE /tags/{arn} (UntagResource)",
+                sends: "",
+                batch: false,
             },
         ),
+        // GKE's extras have no EKS counterpart under these names.
+        (Field::ImageType, GKE_ONLY),
+        (Field::ServiceAccount, GKE_ONLY),
+        (Field::OauthScopes, GKE_ONLY),
+        (Field::DiskType, GKE_ONLY),
+        (Field::MaxPodsPerNode, GKE_ONLY),
     ],
+    ScalingCalls {
+        to_autoscale: "POST node-groups/{ng}/update-config (scalingConfig)",
+        resize: "POST node-groups/{ng}/update-config (scalingConfig)",
+        autoscale_to_fixed: "POST node-groups/{ng}/update-config (scalingConfig)",
+    },
 );

@@ -1,18 +1,22 @@
 //! GKE (container.googleapis.com v1): which pool fields the API changes in place, by which
 //! call, and which force a new pool. Facts: provider-apis.md sections 1.1 and 1.3.
 
-use super::{Capability, CapabilityTable, Field};
+use super::{Capability, CapabilityTable, Field, ScalingCalls};
 
 pub static GKE: CapabilityTable = CapabilityTable::complete(
     "gke",
     &[
         // `UpdateNodePoolRequest.machineType` exists since about Aug 2023 (python-container
         // PR #506, §1.3). The nodes are migrated like an upgrade, which disrupts workloads,
-        // but the pool and its name stay.
+        // but the pool and its name stay. Each of machineType, diskType and diskSizeGb
+        // "initiates an upgrade operation that migrates the nodes" (the discovery
+        // document's UpdateNodePoolRequest): one request with all of them migrates once.
         (
             Field::MachineType,
             Capability::InPlace {
-                call: "PUT nodePools/{pool} (machineType)",
+                call: "PUT nodePools/{pool}",
+                sends: "machineType",
+                batch: true,
             },
         ),
         // §1.3 "Dedicated calls": bounds through `:setAutoscaling` (totalMin/totalMaxNodeCount),
@@ -20,14 +24,18 @@ pub static GKE: CapabilityTable = CapabilityTable::complete(
         (
             Field::Scaling,
             Capability::InPlace {
-                call: "POST nodePools/{pool}:setAutoscaling / :setSize",
+                call: "POST nodePools/{pool}:setAutoscaling or :setSize",
+                sends: "",
+                batch: false,
             },
         ),
         // `labels` is in the PUT's in-place list (§1.3) and replaces the whole set (§1.1).
         (
             Field::Labels,
             Capability::InPlace {
-                call: "PUT nodePools/{pool} (labels)",
+                call: "PUT nodePools/{pool}",
+                sends: "labels",
+                batch: false,
             },
         ),
         // `taints` is in the PUT's in-place list (§1.3) and replaces the whole set (§1.1).
@@ -36,7 +44,9 @@ pub static GKE: CapabilityTable = CapabilityTable::complete(
         (
             Field::Taints,
             Capability::InPlace {
-                call: "PUT nodePools/{pool} (taints)",
+                call: "PUT nodePools/{pool}",
+                sends: "taints",
+                batch: false,
             },
         ),
         // `spot`/`preemptible` are not in `UpdateNodePoolRequest` (§1.1) and are listed as
@@ -51,7 +61,9 @@ pub static GKE: CapabilityTable = CapabilityTable::complete(
         (
             Field::Gpu,
             Capability::InPlace {
-                call: "PUT nodePools/{pool} (accelerators)",
+                call: "PUT nodePools/{pool}",
+                sends: "accelerators",
+                batch: false,
             },
         ),
         // `diskSizeGb` joined `UpdateNodePoolRequest` with `machineType` (§1.3); nodes are
@@ -59,22 +71,76 @@ pub static GKE: CapabilityTable = CapabilityTable::complete(
         (
             Field::DiskGb,
             Capability::InPlace {
-                call: "PUT nodePools/{pool} (diskSizeGb)",
+                call: "PUT nodePools/{pool}",
+                sends: "diskSizeGb",
+                batch: true,
             },
         ),
-        // `locations` is in the PUT's in-place list (§1.3).
+        // `locations` is in the PUT's in-place list (§1.3). The discovery document warns
+        // against combining it with other fields in one request, so it goes alone.
         (
             Field::Zones,
             Capability::InPlace {
-                call: "PUT nodePools/{pool} (locations)",
+                call: "PUT nodePools/{pool}",
+                sends: "locations",
+                batch: false,
             },
         ),
         // Cloud tags are `config.resourceLabels` (§0), in the PUT's in-place list (§1.3).
         (
             Field::Tags,
             Capability::InPlace {
-                call: "PUT nodePools/{pool} (resourceLabels)",
+                call: "PUT nodePools/{pool}",
+                sends: "resourceLabels",
+                batch: false,
+            },
+        ),
+        // `imageType` is in the PUT's in-place list (§1.3); the nodes are recreated with the
+        // new image, pool by pool, like an upgrade.
+        (
+            Field::ImageType,
+            Capability::InPlace {
+                call: "PUT nodePools/{pool}",
+                sends: "imageType",
+                batch: false,
+            },
+        ),
+        // `serviceAccount` is not in `UpdateNodePoolRequest` (the discovery document) and
+        // is ForceNew in the Terraform provider (§1.3).
+        (
+            Field::ServiceAccount,
+            Capability::Replace {
+                why: "GKE cannot change a pool's service account after creation",
+            },
+        ),
+        // `oauthScopes` is not in `UpdateNodePoolRequest` either (§1.3).
+        (
+            Field::OauthScopes,
+            Capability::Replace {
+                why: "GKE cannot change a pool's OAuth scopes after creation",
+            },
+        ),
+        // `diskType` joined `UpdateNodePoolRequest` with `machineType` (§1.3): batched with
+        // it, for the same reason.
+        (
+            Field::DiskType,
+            Capability::InPlace {
+                call: "PUT nodePools/{pool}",
+                sends: "diskType",
+                batch: true,
+            },
+        ),
+        // `maxPodsConstraint` is immutable (§1.3): it sizes the pool's pod IP range.
+        (
+            Field::MaxPodsPerNode,
+            Capability::Replace {
+                why: "GKE cannot change a pool's maximum pods per node after creation",
             },
         ),
     ],
+    ScalingCalls {
+        to_autoscale: "POST nodePools/{pool}:setAutoscaling",
+        resize: "POST nodePools/{pool}:setSize",
+        autoscale_to_fixed: "POST nodePools/{pool}:setAutoscaling (off), then :setSize",
+    },
 );

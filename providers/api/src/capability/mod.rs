@@ -27,6 +27,11 @@ pub fn capability_table(provider: &str) -> Option<&'static CapabilityTable> {
 }
 
 /// A field of [`crate::PoolSpec`] that a plan can change. Serialized as its blueprint key.
+///
+/// The first nine are the cloud-independent pool settings; the rest are provider extras,
+/// written in `[pools.NAME.<provider>]` and held in [`crate::PoolSpec::extras`]. A cloud's
+/// capability table says which extras it takes: the others are [`Capability::Unsupported`]
+/// there, and a blueprint that sets them is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
@@ -39,10 +44,29 @@ pub enum Field {
     DiskGb,
     Zones,
     Tags,
+    /// GKE `config.imageType` (COS_CONTAINERD, UBUNTU_CONTAINERD).
+    ImageType,
+    /// GKE `config.serviceAccount`: the nodes' Google service account.
+    ServiceAccount,
+    /// GKE `config.oauthScopes`: API scopes of the nodes' service account.
+    OauthScopes,
+    /// GKE `config.diskType` (pd-balanced, pd-ssd, ...).
+    DiskType,
+    /// GKE `maxPodsConstraint.maxPodsPerNode`.
+    MaxPodsPerNode,
+}
+
+/// The shape of a provider extra's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExtraKind {
+    Text,
+    Count,
+    /// A list whose order carries no meaning: kept sorted and without duplicates.
+    Set,
 }
 
 impl Field {
-    pub const ALL: [Field; 9] = [
+    pub const ALL: [Field; 14] = [
         Field::MachineType,
         Field::Scaling,
         Field::Labels,
@@ -52,6 +76,11 @@ impl Field {
         Field::DiskGb,
         Field::Zones,
         Field::Tags,
+        Field::ImageType,
+        Field::ServiceAccount,
+        Field::OauthScopes,
+        Field::DiskType,
+        Field::MaxPodsPerNode,
     ];
 
     /// The blueprint key a user writes for this field.
@@ -66,7 +95,41 @@ impl Field {
             Field::DiskGb => "disk_gb",
             Field::Zones => "zones",
             Field::Tags => "tags",
+            Field::ImageType => "image_type",
+            Field::ServiceAccount => "service_account",
+            Field::OauthScopes => "oauth_scopes",
+            Field::DiskType => "disk_type",
+            Field::MaxPodsPerNode => "max_pods_per_node",
         }
+    }
+
+    /// For a provider extra, the shape of its value; `None` for the common settings.
+    pub fn extra_kind(self) -> Option<ExtraKind> {
+        match self {
+            Field::ImageType | Field::ServiceAccount | Field::DiskType => Some(ExtraKind::Text),
+            Field::MaxPodsPerNode => Some(ExtraKind::Count),
+            Field::OauthScopes => Some(ExtraKind::Set),
+            Field::MachineType
+            | Field::Scaling
+            | Field::Labels
+            | Field::Taints
+            | Field::Spot
+            | Field::Gpu
+            | Field::DiskGb
+            | Field::Zones
+            | Field::Tags => None,
+        }
+    }
+
+    pub fn is_extra(self) -> bool {
+        self.extra_kind().is_some()
+    }
+
+    /// The provider extra written as `key` in `[pools.NAME.<provider>]`.
+    pub fn extra_from_key(key: &str) -> Option<Field> {
+        Field::ALL
+            .into_iter()
+            .find(|f| f.is_extra() && f.blueprint_key() == key)
     }
 }
 
@@ -80,10 +143,43 @@ impl fmt::Display for Field {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "how", rename_all = "snake_case")]
 pub enum Capability {
-    /// Changed on the live pool by this API call.
-    InPlace { call: &'static str },
+    /// Changed on the live pool by `call`, which sends `sends` (the wire field or fields).
+    /// Fields marked `batch` that share a `call` go out in one request: each of them
+    /// recreates the nodes, so sending them together rolls the nodes once, not once per
+    /// field.
+    InPlace {
+        call: &'static str,
+        sends: &'static str,
+        batch: bool,
+    },
     /// The cloud cannot change it: the pool must be replaced.
     Replace { why: &'static str },
+    /// This cloud has no such setting (or poolctl cannot manage it there yet): a
+    /// blueprint that sets it is refused at validation.
+    Unsupported { why: &'static str },
+}
+
+impl Capability {
+    /// The call as the plan shows it: `PUT nodePools/{pool} (labels)`.
+    pub fn describe_call(call: &str, sends: &str) -> String {
+        if sends.is_empty() {
+            call.to_string()
+        } else {
+            format!("{call} ({sends})")
+        }
+    }
+}
+
+/// The calls that change a pool's size on one cloud, which depend on where the pool
+/// comes from and goes to: GKE sets bounds and sizes through two different calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScalingCalls {
+    /// To autoscaling bounds (from either mode).
+    pub to_autoscale: &'static str,
+    /// From one static size to another.
+    pub resize: &'static str,
+    /// From autoscaling to a static size.
+    pub autoscale_to_fixed: &'static str,
 }
 
 /// One cloud's answer for every field.
@@ -94,12 +190,17 @@ pub enum Capability {
 pub struct CapabilityTable {
     pub provider: &'static str,
     pub entries: &'static [(Field, Capability)],
+    pub scaling: ScalingCalls,
 }
 
 impl CapabilityTable {
     /// A table with exactly one entry for every [`Field`]; anything else fails to compile
     /// when used for a `static`.
-    pub const fn complete(provider: &'static str, entries: &'static [(Field, Capability)]) -> Self {
+    pub const fn complete(
+        provider: &'static str,
+        entries: &'static [(Field, Capability)],
+        scaling: ScalingCalls,
+    ) -> Self {
         let mut i = 0;
         while i < Field::ALL.len() {
             let mut found = 0;
@@ -115,7 +216,11 @@ impl CapabilityTable {
             }
             i += 1;
         }
-        CapabilityTable { provider, entries }
+        CapabilityTable {
+            provider,
+            entries,
+            scaling,
+        }
     }
 
     /// How this cloud changes `field`.
@@ -130,6 +235,13 @@ impl CapabilityTable {
             .unwrap_or(Capability::Replace {
                 why: "this provider declares no in-place update for it",
             })
+    }
+
+    /// The provider extras this cloud takes in `[pools.NAME.<provider>]`.
+    pub fn extras(&self) -> impl Iterator<Item = Field> + '_ {
+        Field::ALL
+            .into_iter()
+            .filter(|f| f.is_extra() && !matches!(self.get(*f), Capability::Unsupported { .. }))
     }
 }
 
@@ -209,12 +321,82 @@ mod tests {
         for table in TABLES {
             for (field, capability) in table.entries {
                 let text = match capability {
-                    Capability::InPlace { call } => call,
-                    Capability::Replace { why } => why,
+                    Capability::InPlace { call, .. } => call,
+                    Capability::Replace { why } | Capability::Unsupported { why } => why,
                 };
                 assert!(!text.trim().is_empty(), "{} {field}", table.provider);
             }
+            let calls = table.scaling;
+            for call in [calls.to_autoscale, calls.resize, calls.autoscale_to_fixed] {
+                assert!(!call.trim().is_empty(), "{}", table.provider);
+            }
         }
+    }
+
+    #[test]
+    fn the_common_settings_are_supported_everywhere() {
+        for table in TABLES {
+            for field in Field::ALL.into_iter().filter(|f| !f.is_extra()) {
+                assert!(
+                    !matches!(table.get(field), Capability::Unsupported { .. }),
+                    "{} {field}",
+                    table.provider
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn gke_takes_its_extras_and_the_others_refuse_them() {
+        let gke: Vec<Field> = GKE.extras().collect();
+        assert_eq!(
+            gke,
+            [
+                Field::ImageType,
+                Field::ServiceAccount,
+                Field::OauthScopes,
+                Field::DiskType,
+                Field::MaxPodsPerNode
+            ]
+        );
+        assert_eq!(AKS.extras().count(), 0);
+        assert_eq!(EKS.extras().count(), 0);
+        for field in [
+            Field::ServiceAccount,
+            Field::OauthScopes,
+            Field::MaxPodsPerNode,
+        ] {
+            assert!(!in_place(&GKE, field), "{field}");
+        }
+        for field in [Field::ImageType, Field::DiskType] {
+            assert!(in_place(&GKE, field), "{field}");
+        }
+    }
+
+    #[test]
+    fn node_recreating_gke_fields_share_one_request() {
+        let batched: Vec<Field> = Field::ALL
+            .into_iter()
+            .filter(|f| matches!(GKE.get(*f), Capability::InPlace { batch: true, .. }))
+            .collect();
+        assert_eq!(
+            batched,
+            [Field::MachineType, Field::DiskGb, Field::DiskType]
+        );
+    }
+
+    #[test]
+    fn extras_are_found_by_their_key_and_never_shadow_a_common_key() {
+        for field in Field::ALL {
+            let key = field.blueprint_key();
+            assert_eq!(
+                Field::extra_from_key(key).is_some(),
+                field.is_extra(),
+                "{key}"
+            );
+        }
+        assert_eq!(Field::extra_from_key("image_type"), Some(Field::ImageType));
+        assert_eq!(Field::extra_from_key("labels"), None);
     }
 
     #[test]
@@ -231,7 +413,19 @@ mod tests {
     fn a_partial_table_replaces_what_it_does_not_list() {
         static PARTIAL: CapabilityTable = CapabilityTable {
             provider: "test",
-            entries: &[(Field::Labels, Capability::InPlace { call: "labels" })],
+            entries: &[(
+                Field::Labels,
+                Capability::InPlace {
+                    call: "labels",
+                    sends: "",
+                    batch: false,
+                },
+            )],
+            scaling: ScalingCalls {
+                to_autoscale: "bounds",
+                resize: "size",
+                autoscale_to_fixed: "bounds off, size",
+            },
         };
         assert!(in_place(&PARTIAL, Field::Labels));
         assert!(!in_place(&PARTIAL, Field::DiskGb));
