@@ -4,13 +4,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --quiet --bin poolctl
-poolctl=target/debug/poolctl
+# A cold build takes a few minutes on a small machine: let cargo show its progress.
+echo "Building poolctl (cargo build; the first build takes a few minutes)..."
+cargo build --bin poolctl
 
-# Each run starts from an empty emulated cluster, so the apply always has work to show.
-rm -rf examples/.poolctl
+# cargo finds the binary wherever it put it (CARGO_TARGET_DIR, build.target-dir).
+poolctl() {
+  cargo run --quiet --bin poolctl -- "$@"
+}
 
-"$poolctl" apply -f examples/quickstart.toml --auto-approve
+# The emulated cloud lives in a folder of its own, emptied on each run, so the apply
+# always has work to show and nothing else you applied with --emulator is touched.
+export POOLCTL_EMULATOR_STATE=.poolctl/quickstart
+rm -rf "$POOLCTL_EMULATOR_STATE"
+
+echo
+poolctl apply examples/quickstart.toml --auto-approve
 echo
 echo "--- second plan: the cluster now matches the blueprint ---"
-"$poolctl" plan -f examples/quickstart.toml --detailed-exitcode
+poolctl plan examples/quickstart.toml --detailed-exitcode

@@ -107,8 +107,8 @@ fn init_logging(verbose: u8) {
     // and the embedded emulator is the cloud, not poolctl (POOLCTL_LOG shows either).
     let level = match verbose {
         0 => "warn",
-        1 => "warn,poolctl=info,poolctl_gke=info",
-        _ => "warn,poolctl=debug,poolctl_gke=debug",
+        1 => "warn,poolctl=info,poolctl_gke=info,poolctl_emulator=warn",
+        _ => "warn,poolctl=debug,poolctl_gke=debug,poolctl_emulator=warn",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("POOLCTL_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));

@@ -16,7 +16,12 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum PlanError {
     #[error("cannot read the live node pools")]
-    Provider(#[from] ProviderError),
+    Provider {
+        #[source]
+        source: ProviderError,
+        #[help]
+        help: Option<String>,
+    },
 
     /// The blueprint does not fit the live cluster (checked once its zones are known), or
     /// the plan would replace or delete a protected pool.
@@ -31,6 +36,15 @@ pub enum PlanError {
         help("nothing was planned. Put the pool back in the blueprint, or apply it once with `protect = false` before removing it")
     )]
     ProtectedPoolsGone(Vec<String>),
+}
+
+impl From<ProviderError> for PlanError {
+    fn from(source: ProviderError) -> Self {
+        PlanError::Provider {
+            help: source.help(),
+            source,
+        }
+    }
 }
 
 /// Fields in the order their updates are applied: ownership first (so an interrupted

@@ -37,11 +37,35 @@ pub enum ProviderError {
         endpoint: String,
         message: String,
     },
-    #[error("authentication failed: {0}")]
-    Auth(String),
+    #[error("authentication failed: {message}")]
+    Auth {
+        message: String,
+        /// How to get working credentials.
+        fix: String,
+    },
     #[error("the cloud answered {call} with something poolctl cannot read: {message}")]
     Protocol { call: String, message: String },
     /// The blueprint's cluster settings are not enough to talk to this cloud.
     #[error("{0}")]
     Config(String),
+}
+
+impl ProviderError {
+    /// What the user can do about it, when poolctl knows.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            ProviderError::Auth { fix, .. } => Some(fix.clone()),
+            ProviderError::Transport { endpoint, .. } => Some(format!(
+                "check that {endpoint} is the right endpoint ([cluster] endpoint, or \
+                 POOLCTL_<PROVIDER>_ENDPOINT) and that it is reachable from here; --emulator \
+                 runs against a local emulator instead"
+            )),
+            ProviderError::RetriesExhausted { .. } => Some(
+                "the cloud stayed busy or throttled; nothing more was attempted. Run the same \
+                 command again later: a plan made then starts from what is live"
+                    .to_string(),
+            ),
+            _ => None,
+        }
+    }
 }

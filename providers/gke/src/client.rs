@@ -1,6 +1,7 @@
 //! HTTP to Google: bearer tokens (none for a loopback emulator), Google's error envelope,
 //! and retries with backoff for the answers that mean "busy" or "slow down".
 
+use crate::adc;
 use crate::wire::ErrorEnvelope;
 use backon::{BackoffBuilder, ExponentialBuilder};
 use google_cloud_auth::credentials::AccessTokenCredentials;
@@ -15,6 +16,8 @@ use tokio::sync::OnceCell;
 const UNREACHABLE_ATTEMPTS: u32 = 4;
 
 const SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";
+/// How long fetching one access token may take.
+const TOKEN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long poolctl keeps retrying a busy or throttled call before it reports failure.
 #[derive(Debug, Clone, Copy)]
@@ -95,6 +98,14 @@ enum Attempt {
     Fail(ProviderError),
 }
 
+/// How a call ended, for its `-v` line.
+fn outcome_word(status: Option<reqwest::StatusCode>) -> String {
+    match status {
+        Some(status) => status.as_u16().to_string(),
+        None => "no answer".to_string(),
+    }
+}
+
 /// One HTTP client for the whole process: building one loads the system's root
 /// certificates (tens of milliseconds), and a fleet plan would otherwise pay that per
 /// cluster; sharing it also shares connections to the same endpoint.
@@ -127,24 +138,37 @@ impl Client {
         let Auth::Google(cell) = &self.auth else {
             return Ok(None);
         };
+        // google-cloud-auth picks the source itself and reports failures in generic
+        // words; knowing which source it took lets the error say what was tried.
+        let source = adc::adc_source();
+        let failed = |cause: String| ProviderError::Auth {
+            message: source.failure(&cause),
+            fix: adc::FIX.to_string(),
+        };
+        if let adc::AdcSource::EnvFile(path) = &source {
+            if !path.is_file() {
+                return Err(failed("there is no such file".to_string()));
+            }
+        }
         let credentials = cell
             .get_or_try_init(|| async {
                 google_cloud_auth::credentials::Builder::default()
                     .with_scopes([SCOPE])
                     .build_access_token_credentials()
-                    .map_err(|e| {
-                        ProviderError::Auth(format!(
-                            "no Google application default credentials ({e}); run \
-                             `gcloud auth application-default login` or set \
-                             GOOGLE_APPLICATION_CREDENTIALS"
-                        ))
-                    })
+                    .map_err(|e| failed(adc::root_cause(&e)))
             })
             .await?;
-        let token = credentials
-            .access_token()
+        // A metadata host that accepts connections and never answers would otherwise
+        // hold poolctl forever: the library sets no timeout of its own.
+        let token = tokio::time::timeout(TOKEN_TIMEOUT, credentials.access_token())
             .await
-            .map_err(|e| ProviderError::Auth(format!("cannot get a Google access token: {e}")))?;
+            .map_err(|_| {
+                failed(format!(
+                    "no answer within {} seconds",
+                    TOKEN_TIMEOUT.as_secs()
+                ))
+            })?
+            .map_err(|e| failed(adc::root_cause(&e)))?;
         Ok(Some(token.token))
     }
 
@@ -187,11 +211,46 @@ impl Client {
             .build();
         let mut attempts = 0u32;
         let mut unreachable_attempts = 0u32;
+        let body = match body.map(serde_json::to_vec).transpose() {
+            Ok(body) => body,
+            Err(e) => {
+                return Err(ProviderError::Protocol {
+                    call: call.to_string(),
+                    message: format!("cannot encode the request: {e}"),
+                })
+            }
+        };
+        if let Some(body) = &body {
+            tracing::debug!("{method} {url} request body: {}", redacted(body));
+        }
+        let path = path_of(url);
+        // One line per call at -v, whatever its retries, when it ends.
+        let log_end = |status: Option<reqwest::StatusCode>, attempts: u32| {
+            let retries = match attempts.saturating_sub(1) {
+                0 => String::new(),
+                1 => " after 1 retry".to_string(),
+                n => format!(" after {n} retries"),
+            };
+            tracing::info!(
+                "{method} {path} -> {} in {} ms{retries}",
+                outcome_word(status),
+                started.elapsed().as_millis()
+            );
+        };
         loop {
             attempts += 1;
-            match self.attempt(call, method.clone(), url, body).await {
-                Attempt::Done(bytes) => return Ok(bytes),
-                Attempt::Fail(err) => return Err(err),
+            let (attempt, status) = self
+                .attempt(call, method.clone(), url, body.as_deref())
+                .await;
+            match attempt {
+                Attempt::Done(bytes) => {
+                    log_end(status, attempts);
+                    return Ok(bytes);
+                }
+                Attempt::Fail(err) => {
+                    log_end(status, attempts);
+                    return Err(err);
+                }
                 Attempt::Retry {
                     reason,
                     retry_after,
@@ -200,6 +259,7 @@ impl Client {
                     if unreachable {
                         unreachable_attempts += 1;
                         if unreachable_attempts >= UNREACHABLE_ATTEMPTS {
+                            log_end(status, attempts);
                             return Err(ProviderError::Transport {
                                 call: call.to_string(),
                                 endpoint: host_of(url),
@@ -211,6 +271,7 @@ impl Client {
                         .or_else(|| delays.next())
                         .unwrap_or(self.retry.max_delay);
                     if started.elapsed() + delay > self.retry.budget {
+                        log_end(status, attempts);
                         return Err(ProviderError::RetriesExhausted {
                             call: call.to_string(),
                             attempts,
@@ -229,44 +290,60 @@ impl Client {
         }
     }
 
-    async fn attempt<B: Serialize>(
+    /// One request; the status is the HTTP status when the cloud answered at all.
+    async fn attempt(
         &self,
         call: &str,
         method: Method,
         url: &str,
-        body: Option<&B>,
-    ) -> Attempt {
+        body: Option<&[u8]>,
+    ) -> (Attempt, Option<StatusCode>) {
         let token = match self.token().await {
             Ok(token) => token,
-            Err(err) => return Attempt::Fail(err),
+            Err(err) => return (Attempt::Fail(err), None),
         };
         let mut request = self.http.request(method.clone(), url);
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
         if let Some(body) = body {
-            request = request.json(body);
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.to_vec());
         }
-        tracing::debug!(%method, url, "request");
         let response = match request.send().await {
             Ok(response) => response,
             // A refused connection never reached the cloud, so any call may be retried;
             // a timeout on a write might have landed, so only reads are retried then.
             Err(e) if e.is_connect() || (e.is_timeout() && method == Method::GET) => {
-                return Attempt::Retry {
+                let retry = Attempt::Retry {
                     reason: error_chain(&e),
                     retry_after: None,
                     unreachable: true,
-                }
+                };
+                return (retry, None);
             }
             Err(e) => {
-                return Attempt::Fail(ProviderError::Transport {
+                let fail = Attempt::Fail(ProviderError::Transport {
                     call: call.to_string(),
                     endpoint: host_of(url),
                     message: error_chain(&e),
-                })
+                });
+                return (fail, None);
             }
         };
+        let status = response.status();
+        (self.answer(call, method, url, response).await, Some(status))
+    }
+
+    /// Reads an answer: the body of a success, or the error it reports.
+    async fn answer(
+        &self,
+        call: &str,
+        method: Method,
+        url: &str,
+        response: reqwest::Response,
+    ) -> Attempt {
         let status = response.status();
         let retry_after = response
             .headers()
@@ -284,7 +361,11 @@ impl Client {
                 }
             }
         };
-        tracing::debug!(%status, url, "response");
+        tracing::debug!(
+            "{method} {url} response {}: {}",
+            status.as_u16(),
+            redacted(&bytes)
+        );
         if status.is_success() {
             return Attempt::Done(bytes);
         }
@@ -335,6 +416,54 @@ fn is_busy(status: StatusCode, code: &str, message: &str) -> bool {
         return m.contains("try again") || m.contains("incompatible operation");
     }
     false
+}
+
+/// The path and query of a URL, for the `-v` lines.
+fn path_of(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(u) => match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_string(),
+        },
+        Err(_) => url.to_string(),
+    }
+}
+
+/// A body for the `-vv` log: JSON with the values of secret-looking keys replaced, or the
+/// raw text when it is not JSON.
+fn redacted(body: &[u8]) -> String {
+    fn scrub(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, value) in map.iter_mut() {
+                    let key = key.to_ascii_lowercase();
+                    let secret = [
+                        "token",
+                        "secret",
+                        "password",
+                        "private_key",
+                        "authorization",
+                    ]
+                    .iter()
+                    .any(|s| key.contains(s));
+                    if secret {
+                        *value = serde_json::Value::String("[redacted]".into());
+                    } else {
+                        scrub(value);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(scrub),
+            _ => {}
+        }
+    }
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(mut value) => {
+            scrub(&mut value);
+            value.to_string()
+        }
+        Err(_) => String::from_utf8_lossy(body).chars().take(2000).collect(),
+    }
 }
 
 /// reqwest's own message only says "error sending request for url (...)"; the causes

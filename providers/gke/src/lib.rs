@@ -4,6 +4,7 @@
 //! The one public constructor is [`GkeProvider::new`]; everything else is the
 //! [`poolctl_provider::Provider`] trait.
 
+mod adc;
 mod client;
 mod convert;
 mod wire;
