@@ -56,7 +56,7 @@ pub fn accelerators_to_wire(gpu: &Option<Gpu>) -> Vec<AcceleratorConfig> {
 /// divide by the zones would silently become a different size, so it is refused.
 pub fn per_zone(total: u32, zones: usize, pool: &str) -> ProviderResult<i32> {
     let zones = zones.max(1) as u32;
-    if total % zones != 0 {
+    if !total.is_multiple_of(zones) {
         return Err(ProviderError::Config(format!(
             "pool {pool}: size {total} does not divide evenly over {zones} zones; \
              GKE sizes pools per zone"
