@@ -155,7 +155,9 @@ fn raising_autoscale_max_goes_through_set_autoscaling() {
         "{plan}"
     );
     assert!(
-        plan.contains("scaling  autoscale 0..4 -> autoscale 0..6"),
+        plan.contains(
+            "scaling  autoscale 0..4 -> autoscale 0..6  # POST nodePools/{pool}:setAutoscaling"
+        ),
         "{plan}"
     );
 
@@ -309,7 +311,10 @@ fn a_static_pool_resized_outside_poolctl_is_put_back() {
         serde_json::json!({"nodeCount": 3}),
     );
     let plan = plan_with_changes(&ws);
-    assert!(plan.contains("scaling  size 6 -> size 2"), "{plan}");
+    assert!(
+        plan.contains("scaling  size 6 -> size 2  # POST nodePools/{pool}:setSize"),
+        "{plan}"
+    );
     apply(&ws);
     assert_no_changes(&ws);
 }

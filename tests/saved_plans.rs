@@ -138,3 +138,146 @@ fn json_that_is_not_a_saved_plan_is_refused_for_what_it_is() {
     assert!(err.contains("is JSON of kind \"terraform-plan\""), "{err}");
     assert!(emu.mutations().is_empty(), "{:?}", emu.mutations());
 }
+
+/// A blueprint for the embedded emulator (no endpoint): its cloud is `.poolctl/` where
+/// poolctl runs.
+fn emulated(pools: &str) -> String {
+    format!(
+        "[cluster]\nprovider = \"gke\"\nname = \"analytics\"\nproject = \"acme\"\nlocation = \"europe-west1\"\n\n{pools}"
+    )
+}
+
+const CORE: &str = "[pools.core]\nclass = \"core\"\nmachine_type = \"e2-standard-4\"\nsize = 2\nzones = [\"europe-west1-b\", \"europe-west1-c\"]\n";
+
+#[test]
+fn a_saved_plan_applies_after_its_whole_folder_moved() {
+    let emu = Emu::start();
+    let ws = Workspace::new(&gke_blueprint(&emu.endpoint(), ANALYTICS_POOLS));
+    save_plan(&ws);
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let moved = elsewhere.path().join("checkout");
+    std::fs::rename(ws.dir.path(), &moved).expect("move the folder");
+    let out = common::poolctl()
+        .current_dir(&moved)
+        .args(["apply", "plan.json"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        stdout_of(&out),
+        stderr_of(&out)
+    );
+    assert!(stdout_of(&out).contains("4 created"), "{}", stdout_of(&out));
+    // The blueprint moved with it and is still checked: an edit there makes it stale.
+    let text = std::fs::read_to_string(moved.join("blueprint.toml")).expect("moved");
+    std::fs::write(
+        moved.join("blueprint.toml"),
+        text.replace("max = 10", "max = 11"),
+    )
+    .expect("edit");
+    let out = common::poolctl()
+        .current_dir(&moved)
+        .args(["apply", "plan.json"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(STALE), "{}", stderr_of(&out));
+}
+
+#[test]
+fn a_saved_plan_carries_its_blueprint_and_applies_without_the_file() {
+    let emu = Emu::start();
+    let ws = Workspace::new(&gke_blueprint(&emu.endpoint(), ANALYTICS_POOLS));
+    let saved = save_plan(&ws);
+    // Another CI job on another runner: only the plan artifact is there.
+    let runner = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(&saved, runner.path().join("plan.json")).expect("copy the artifact");
+    std::fs::remove_file(ws.path()).expect("no blueprint");
+    let out = common::poolctl()
+        .current_dir(runner.path())
+        .args(["apply", "plan.json"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        stdout_of(&out),
+        stderr_of(&out)
+    );
+    assert!(stdout_of(&out).contains("4 created"), "{}", stdout_of(&out));
+}
+
+#[test]
+fn an_emulator_plan_moves_with_its_folder_and_its_stale_hint_works_when_copied() {
+    let ws = Workspace::new(&emulated(CORE));
+    let out = ws
+        .poolctl(&["plan", "--emulator", "-o", "plan.json"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let moved = elsewhere.path().join("checkout");
+    std::fs::rename(ws.dir.path(), &moved).expect("move the folder");
+    let blueprint = moved.join("blueprint.toml");
+    std::fs::write(&blueprint, emulated(&CORE.replace("size = 2", "size = 4"))).expect("edit");
+
+    let out = common::poolctl()
+        .current_dir(&moved)
+        .args(["apply", "plan.json"])
+        .output()
+        .expect("runs");
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(STALE), "{err}");
+    assert!(err.contains("the blueprint was edited"), "{err}");
+    let hint = "poolctl plan -f blueprint.toml --emulator -o plan.json";
+    assert!(err.contains(&format!("`{hint}`")), "{err}");
+
+    // The hint, pasted into a shell where poolctl is installed, makes a plan that applies.
+    let bin = assert_cmd::cargo::cargo_bin("poolctl");
+    let pasted = hint.replacen("poolctl", &bin.display().to_string(), 1);
+    let status = std::process::Command::new("sh")
+        .args(["-c", &pasted])
+        .current_dir(&moved)
+        .env("NO_COLOR", "1")
+        .env("POOLCTL_EMULATOR_OPERATION_MS", "100")
+        .status()
+        .expect("runs");
+    assert!(status.success());
+    let out = common::poolctl()
+        .current_dir(&moved)
+        .args(["apply", "plan.json"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        stdout_of(&out),
+        stderr_of(&out)
+    );
+    assert!(stdout_of(&out).contains("1 created"), "{}", stdout_of(&out));
+}
+
+#[test]
+fn a_pool_deleted_since_the_plan_makes_it_stale() {
+    let emu = Emu::start();
+    let ws = common::applied_workspace(&emu, ANALYTICS_POOLS);
+    ws.write(&gke_blueprint(
+        &emu.endpoint(),
+        &ANALYTICS_POOLS.replace("max = 10", "max = 12"),
+    ));
+    let saved = save_plan(&ws);
+    emu.by_hand(
+        reqwest::Method::DELETE,
+        "/nodePools/batch",
+        serde_json::json!({}),
+    );
+    let before = emu.mutations().len();
+    let out = apply_saved(&ws, &saved);
+    assert_eq!(out.status.code(), Some(STALE), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("live pool batch was deleted"),
+        "{}",
+        stderr_of(&out)
+    );
+    assert_eq!(emu.mutations().len(), before, "nothing applied");
+}
