@@ -13,8 +13,9 @@ POOLS=${POOLS:-8}
 LATENCY_MS=${LATENCY_MS:-50}
 RUNS=${RUNS:-3}
 
-cargo build --quiet --bin poolctl
-poolctl="$PWD/target/debug/poolctl"
+# cargo says where the binary is (CARGO_TARGET_DIR and build.target-dir move it).
+poolctl=$(cargo build --quiet --bin poolctl --message-format=json \
+  | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1)
 work=$(mktemp -d)
 emulator_pid=""
 cleanup() {
