@@ -8,50 +8,28 @@ use common::{gke_blueprint, stdout_of, Emu, Workspace, ANALYTICS_POOLS};
 /// Applies the analytics blueprint and checks that a second plan is empty.
 fn applied(emu: &Emu) -> Workspace {
     let ws = Workspace::new(&gke_blueprint(&emu.endpoint(), ANALYTICS_POOLS));
-    let out = ws
-        .poolctl(&["apply", "--auto-approve"])
-        .output()
-        .expect("runs");
-    assert!(out.status.success(), "apply failed:\n{}", stdout_of(&out));
+    let log = ws.apply_ok();
     assert!(
-        stdout_of(&out).contains("4 created, 0 updated, 0 replaced, 0 deleted, 0 failed"),
-        "{}",
-        stdout_of(&out)
+        log.contains("4 created, 0 updated, 0 replaced, 0 deleted, 0 failed"),
+        "{log}"
     );
     assert_no_changes(&ws);
     ws
 }
 
 fn assert_no_changes(ws: &Workspace) {
-    let out = ws
-        .poolctl(&["plan", "--detailed-exitcode"])
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(0), "{}", stdout_of(&out));
-    assert!(
-        stdout_of(&out).contains("No changes"),
-        "{}",
-        stdout_of(&out)
-    );
+    ws.assert_no_changes();
 }
 
 /// Plans with --detailed-exitcode, expecting changes, and returns the plan text.
 fn plan_with_changes(ws: &Workspace) -> String {
-    let out = ws
-        .poolctl(&["plan", "--detailed-exitcode"])
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(2), "{}", stdout_of(&out));
-    stdout_of(&out)
+    let (code, text) = ws.plan_detailed();
+    assert_eq!(code, Some(2), "{text}");
+    text
 }
 
 fn apply(ws: &Workspace) -> String {
-    let out = ws
-        .poolctl(&["apply", "--auto-approve"])
-        .output()
-        .expect("runs");
-    assert!(out.status.success(), "apply failed:\n{}", stdout_of(&out));
-    stdout_of(&out)
+    ws.apply_ok()
 }
 
 #[test]

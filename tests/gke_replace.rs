@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{gke_blueprint, stdout_of, Emu, Workspace, ANALYTICS_POOLS};
+use common::{gke_blueprint, stdout_of, Emu, ANALYTICS_POOLS};
 use poolctl_emulator::{Fault, FaultKind};
 
 /// The batch pool moved from spot to on-demand capacity.
@@ -15,14 +15,6 @@ fn on_demand_batch(pools: &str) -> String {
     )
 }
 
-fn plan(ws: &Workspace) -> (Option<i32>, String) {
-    let out = ws
-        .poolctl(&["plan", "--detailed-exitcode"])
-        .output()
-        .expect("runs");
-    (out.status.code(), stdout_of(&out))
-}
-
 #[test]
 fn a_spot_change_replaces_the_pool_new_one_first() {
     let emu = Emu::start();
@@ -31,7 +23,7 @@ fn a_spot_change_replaces_the_pool_new_one_first() {
         &emu.endpoint(),
         &on_demand_batch(ANALYTICS_POOLS),
     ));
-    let (code, text) = plan(&ws);
+    let (code, text) = ws.plan_detailed();
     assert_eq!(code, Some(2), "{text}");
     assert!(
         text.contains("-/+ pool batch must be replaced: batch-"),
@@ -71,7 +63,7 @@ fn a_spot_change_replaces_the_pool_new_one_first() {
     assert!(sent[1].path.ends_with("/nodePools/batch"));
 
     // The new pool is found by its logical-name tag: nothing left to do.
-    let (code, text) = plan(&ws);
+    let (code, text) = ws.plan_detailed();
     assert_eq!(code, Some(0), "{text}");
 }
 
@@ -84,7 +76,7 @@ fn delete_first_replaces_in_the_other_order_under_the_same_name() {
         "[pools.batch]\nclass = \"workload\"\nreplace = \"delete-first\"",
     );
     ws.write(&gke_blueprint(&emu.endpoint(), &pools));
-    let (_, text) = plan(&ws);
+    let (_, text) = ws.plan_detailed();
     assert!(
         text.contains("must be replaced: it is deleted first, then created again"),
         "{text}"
@@ -103,7 +95,7 @@ fn delete_first_replaces_in_the_other_order_under_the_same_name() {
         sent[1].body.as_ref().expect("body")["nodePool"]["name"],
         "batch"
     );
-    assert_eq!(plan(&ws).0, Some(0));
+    assert_eq!(ws.plan_detailed().0, Some(0));
 }
 
 #[test]
@@ -134,7 +126,7 @@ fn an_interrupted_replacement_is_finished_by_the_next_apply() {
     );
 
     // Both pools carry the logical name `batch`: the old one is a leftover.
-    let (code, text) = plan(&ws);
+    let (code, text) = ws.plan_detailed();
     assert_eq!(code, Some(2), "{text}");
     assert!(
         text.contains("- pool batch will be deleted: a newer pool with the same logical name matches the blueprint"),
@@ -149,5 +141,5 @@ fn an_interrupted_replacement_is_finished_by_the_next_apply() {
         .output()
         .expect("runs");
     assert!(out.status.success(), "{}", stdout_of(&out));
-    assert_eq!(plan(&ws).0, Some(0));
+    assert_eq!(ws.plan_detailed().0, Some(0));
 }

@@ -5,7 +5,7 @@
 mod common;
 
 use common::contract::assert_bodies_follow_contract;
-use common::{applied_workspace, gke_blueprint, stderr_of, stdout_of, Emu, Workspace};
+use common::{applied_workspace, gke_blueprint, stderr_of, Emu, Workspace};
 use poolctl_emulator::RecordedRequest;
 use serde_json::{json, Value};
 
@@ -32,46 +32,18 @@ fn created(requests: &[RecordedRequest]) -> Value {
         .expect("a create of jobs")
 }
 
-fn plan(ws: &Workspace) -> (i32, String) {
-    let out = ws
-        .poolctl(&["plan", "--detailed-exitcode"])
-        .output()
-        .expect("runs");
-    (out.status.code().unwrap_or(-1), stdout_of(&out))
-}
-
-fn assert_plans_empty(ws: &Workspace) {
-    let (code, text) = plan(ws);
-    assert_eq!(code, 0, "{text}");
-    assert!(text.contains("No changes"), "{text}");
-}
-
-fn apply(ws: &Workspace) -> String {
-    let out = ws
-        .poolctl(&["apply", "--auto-approve"])
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}{}",
-        stdout_of(&out),
-        stderr_of(&out)
-    );
-    stdout_of(&out)
-}
-
 /// Creates `jobs` with `before`, checks the planned change to `after` shows `expected`,
 /// applies it, checks the plan is empty, and returns the requests of that second apply.
 fn change(emu: &Emu, before: &str, after: &str, expected: &str) -> Vec<RecordedRequest> {
     let ws = applied_workspace(emu, &jobs_with(before));
-    assert_plans_empty(&ws);
+    ws.assert_no_changes();
     let since = emu.mutations().len();
     ws.write(&gke_blueprint(&emu.endpoint(), &jobs_with(after)));
-    let (code, text) = plan(&ws);
-    assert_eq!(code, 2, "{text}");
+    let (code, text) = ws.plan_detailed();
+    assert_eq!(code, Some(2), "{text}");
     assert!(text.contains(expected), "expected {expected:?} in:\n{text}");
-    apply(&ws);
-    assert_plans_empty(&ws);
+    ws.apply_ok();
+    ws.assert_no_changes();
     assert_bodies_follow_contract(&emu.requests());
     emu.mutations_since(since)
 }
@@ -181,7 +153,7 @@ fn stating_the_clouds_default_is_no_change() {
         &emu.endpoint(),
         &jobs_with("image_type = \"COS_CONTAINERD\"\nmax_pods_per_node = 110"),
     ));
-    assert_plans_empty(&ws);
+    ws.assert_no_changes();
 }
 
 #[test]
@@ -195,7 +167,7 @@ fn settings_in_defaults_reach_every_pool() {
         created(&emu.requests())["config"]["serviceAccount"],
         "nodes@acme.iam.gserviceaccount.com"
     );
-    assert_plans_empty(&ws);
+    ws.assert_no_changes();
 }
 
 #[test]
@@ -207,8 +179,8 @@ fn node_recreating_fields_change_in_one_request() {
         .replace("n2-standard-8", "n2-standard-16")
         .replace("disk_gb = 100", "disk_gb = 200");
     ws.write(&gke_blueprint(&emu.endpoint(), &bigger));
-    let (code, text) = plan(&ws);
-    assert_eq!(code, 2, "{text}");
+    let (code, text) = ws.plan_detailed();
+    assert_eq!(code, Some(2), "{text}");
     assert!(
         text.contains(
             "# PUT nodePools/{pool} (machineType, diskSizeGb, diskType) (one request for 3 fields)"
@@ -219,14 +191,14 @@ fn node_recreating_fields_change_in_one_request() {
         text.contains("# in the same request as machine_type"),
         "{text}"
     );
-    apply(&ws);
+    ws.apply_ok();
     let sent = emu.mutations_since(since);
     assert_eq!(sent.len(), 1, "the nodes roll once: {sent:?}");
     assert_eq!(
         sent[0].body,
         Some(json!({"machineType": "n2-standard-16", "diskSizeGb": "200", "diskType": "pd-ssd"}))
     );
-    assert_plans_empty(&ws);
+    ws.assert_no_changes();
     assert_bodies_follow_contract(&emu.requests());
 }
 
@@ -271,7 +243,7 @@ autoscale = { min = 0, max = 4 }
             "nvidia.com/gpu=present:NO_SCHEDULE"
         ]
     );
-    assert_plans_empty(&ws);
+    ws.assert_no_changes();
     assert_bodies_follow_contract(&emu.requests());
 }
 

@@ -111,7 +111,6 @@ fn want(spec: PoolSpec) -> DesiredPool {
         spec,
         core: false,
         replace: ReplaceStrategy::CreateBeforeDestroy,
-        protect: false,
     }
 }
 

@@ -17,6 +17,22 @@ fn save_plan(ws: &Workspace) -> std::path::PathBuf {
     out
 }
 
+/// `poolctl apply plan.json` run in `dir`, which must succeed; returns its output.
+fn apply_plan_in(dir: &std::path::Path) -> String {
+    let out = common::poolctl()
+        .current_dir(dir)
+        .args(["apply", "plan.json"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        stdout_of(&out),
+        stderr_of(&out)
+    );
+    stdout_of(&out)
+}
+
 fn apply_saved(ws: &Workspace, saved: &std::path::Path) -> std::process::Output {
     common::poolctl()
         .current_dir(ws.dir.path())
@@ -157,18 +173,8 @@ fn a_saved_plan_applies_after_its_whole_folder_moved() {
     let elsewhere = tempfile::tempdir().expect("temp dir");
     let moved = elsewhere.path().join("checkout");
     std::fs::rename(ws.dir.path(), &moved).expect("move the folder");
-    let out = common::poolctl()
-        .current_dir(&moved)
-        .args(["apply", "plan.json"])
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}{}",
-        stdout_of(&out),
-        stderr_of(&out)
-    );
-    assert!(stdout_of(&out).contains("4 created"), "{}", stdout_of(&out));
+    let log = apply_plan_in(&moved);
+    assert!(log.contains("4 created"), "{log}");
     // The blueprint moved with it and is still checked: an edit there makes it stale.
     let text = std::fs::read_to_string(moved.join("blueprint.toml")).expect("moved");
     std::fs::write(
@@ -193,18 +199,8 @@ fn a_saved_plan_carries_its_blueprint_and_applies_without_the_file() {
     let runner = tempfile::tempdir().expect("temp dir");
     std::fs::copy(&saved, runner.path().join("plan.json")).expect("copy the artifact");
     std::fs::remove_file(ws.path()).expect("no blueprint");
-    let out = common::poolctl()
-        .current_dir(runner.path())
-        .args(["apply", "plan.json"])
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}{}",
-        stdout_of(&out),
-        stderr_of(&out)
-    );
-    assert!(stdout_of(&out).contains("4 created"), "{}", stdout_of(&out));
+    let log = apply_plan_in(runner.path());
+    assert!(log.contains("4 created"), "{log}");
 }
 
 #[test]
@@ -243,18 +239,8 @@ fn an_emulator_plan_moves_with_its_folder_and_its_stale_hint_works_when_copied()
         .status()
         .expect("runs");
     assert!(status.success());
-    let out = common::poolctl()
-        .current_dir(&moved)
-        .args(["apply", "plan.json"])
-        .output()
-        .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}{}",
-        stdout_of(&out),
-        stderr_of(&out)
-    );
-    assert!(stdout_of(&out).contains("1 created"), "{}", stdout_of(&out));
+    let log = apply_plan_in(&moved);
+    assert!(log.contains("1 created"), "{log}");
 }
 
 #[test]

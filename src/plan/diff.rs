@@ -73,8 +73,6 @@ pub struct DesiredPool {
     pub spec: PoolSpec,
     pub core: bool,
     pub replace: ReplaceStrategy,
-    /// `protect = true`: never replaced or deleted.
-    pub protect: bool,
 }
 
 /// A plan and the live pools it was made from (for saved plans' fingerprints).
@@ -189,7 +187,6 @@ pub fn desired_pools(blueprint: &Blueprint) -> Vec<DesiredPool> {
                 spec,
                 core: pool.class == PoolClass::Core,
                 replace: pool.replace,
-                protect: pool.protect,
             }
         })
         .collect()

@@ -73,7 +73,6 @@ fn desired(spec: PoolSpec) -> DesiredPool {
         spec,
         core: false,
         replace: ReplaceStrategy::CreateBeforeDestroy,
-        protect: false,
     }
 }
 

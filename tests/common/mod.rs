@@ -115,6 +115,37 @@ impl Workspace {
         &self.blueprint
     }
 
+    /// `plan --detailed-exitcode`: its exit code and the plan text.
+    pub fn plan_detailed(&self) -> (Option<i32>, String) {
+        let out = self
+            .poolctl(&["plan", "--detailed-exitcode"])
+            .output()
+            .expect("runs");
+        (out.status.code(), stdout_of(&out))
+    }
+
+    /// Asserts that a plan finds nothing to do.
+    pub fn assert_no_changes(&self) {
+        let (code, text) = self.plan_detailed();
+        assert_eq!(code, Some(0), "{text}");
+        assert!(text.contains("No changes"), "{text}");
+    }
+
+    /// `apply --auto-approve`, which must succeed; returns its output.
+    pub fn apply_ok(&self) -> String {
+        let out = self
+            .poolctl(&["apply", "--auto-approve"])
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "apply failed:\n{}{}",
+            stdout_of(&out),
+            stderr_of(&out)
+        );
+        stdout_of(&out)
+    }
+
     /// `poolctl ARGS -f blueprint.toml`, with no colour and no stray endpoint override.
     pub fn poolctl(&self, args: &[&str]) -> Command {
         let mut cmd = poolctl();
@@ -138,11 +169,7 @@ pub fn poolctl() -> Command {
 /// A workspace whose blueprint (`pools` on the emulator's test cluster) is applied.
 pub fn applied_workspace(emu: &Emu, pools: &str) -> Workspace {
     let ws = Workspace::new(&gke_blueprint(&emu.endpoint(), pools));
-    let out = ws
-        .poolctl(&["apply", "--auto-approve"])
-        .output()
-        .expect("runs");
-    assert!(out.status.success(), "apply failed:\n{}", stdout_of(&out));
+    ws.apply_ok();
     ws
 }
 
