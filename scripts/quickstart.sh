@@ -13,13 +13,15 @@ poolctl() {
   cargo run --quiet --bin poolctl -- "$@"
 }
 
-# The emulated cloud lives in a folder of its own, emptied on each run, so the apply
-# always has work to show and nothing else you applied with --emulator is touched.
-export POOLCTL_EMULATOR_STATE=.poolctl/quickstart
-rm -rf "$POOLCTL_EMULATOR_STATE"
+# The emulated cloud lives in .poolctl/emulator here, where the commands you run next from
+# this folder find it. Each quickstart starts it empty, so the apply has work to show.
+rm -rf .poolctl/emulator
 
 echo
 poolctl apply examples/quickstart.toml --auto-approve
 echo
 echo "--- second plan: the cluster now matches the blueprint ---"
 poolctl plan examples/quickstart.toml --detailed-exitcode
+echo
+echo "The emulated cloud is in .poolctl/emulator: try 'cargo run -- plan examples/' next, or"
+echo "edit examples/quickstart.toml and plan again. 'rm -rf .poolctl' starts afresh."

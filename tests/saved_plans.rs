@@ -63,6 +63,28 @@ fn a_saved_plan_applies_exactly_what_it_showed() {
 }
 
 #[test]
+fn a_saved_plan_applied_twice_is_stale_the_second_time() {
+    let emu = Emu::start();
+    let ws = Workspace::new(&gke_blueprint(&emu.endpoint(), ANALYTICS_POOLS));
+    let saved = save_plan(&ws);
+    let out = apply_saved(&ws, &saved);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let before = emu.mutations().len();
+    let out = apply_saved(&ws, &saved);
+    assert_eq!(out.status.code(), Some(STALE));
+    let err = stderr_of(&out);
+    assert!(err.contains("(was this plan applied before?)"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "`poolctl plan -f blueprint.toml -o {}`",
+            saved.display()
+        )),
+        "no --emulator for a plan made without it: {err}"
+    );
+    assert_eq!(emu.mutations().len(), before);
+}
+
+#[test]
 fn a_pool_that_appeared_since_the_plan_makes_it_stale() {
     let emu = Emu::start();
     let ws = Workspace::new(&gke_blueprint(&emu.endpoint(), ANALYTICS_POOLS));
@@ -78,7 +100,10 @@ fn a_pool_that_appeared_since_the_plan_makes_it_stale() {
     let out = apply_saved(&ws, &saved);
     assert_eq!(out.status.code(), Some(STALE), "{}", stdout_of(&out));
     let err = stderr_of(&out);
-    assert!(err.contains("is stale: live pool gpu appeared"), "{err}");
+    assert!(
+        err.contains("is stale: pool gpu, which the plan creates, exists already"),
+        "{err}"
+    );
     assert!(err.contains("nothing was changed"), "{err}");
     assert_eq!(emu.mutations().len(), before, "nothing applied");
 }

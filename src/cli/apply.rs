@@ -264,7 +264,12 @@ async fn prepare_saved(path: &Path, emulators: &Emulators) -> Result<Ready, NotR
         report(SavedPlanError::Stale {
             path: shown.clone(),
             reasons: stale.iter().map(ToString::to_string).collect(),
-            again: plan_again(&saved, on_disk.as_deref(), path),
+            again: plan_again(
+                &saved,
+                on_disk.as_deref(),
+                path,
+                saved.emulator && !blueprint.cluster.emulator,
+            ),
         });
         return Err(NotReady::Stale);
     }
@@ -276,8 +281,13 @@ async fn prepare_saved(path: &Path, emulators: &Emulators) -> Result<Ready, NotR
 }
 
 /// The command that makes the plan anew, ready to copy: the blueprint where it is now
-/// (relative to here when it can be), `--emulator` when the plan was made with it.
-fn plan_again(saved: &SavedPlan, on_disk: Option<&Path>, plan_file: &Path) -> String {
+/// (relative to here when it can be), `--emulator` when the plan was made with the flag.
+fn plan_again(
+    saved: &SavedPlan,
+    on_disk: Option<&Path>,
+    plan_file: &Path,
+    emulator_flag: bool,
+) -> String {
     let blueprint = match on_disk {
         Some(path) => {
             let here = std::env::current_dir().ok();
@@ -288,7 +298,7 @@ fn plan_again(saved: &SavedPlan, on_disk: Option<&Path>, plan_file: &Path) -> St
         }
         None => saved.blueprint.name.clone(),
     };
-    let emulator = if saved.emulator { " --emulator" } else { "" };
+    let emulator = if emulator_flag { " --emulator" } else { "" };
     format!(
         "nothing was changed. Plan again, review it, and apply the new plan: \
          `poolctl plan -f {}{emulator} -o {}`",

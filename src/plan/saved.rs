@@ -53,6 +53,8 @@ pub enum Staleness {
     PoolChanged(String),
     PoolGone(String),
     PoolAppeared(String),
+    /// A pool the plan creates exists already: most likely the plan was applied before.
+    CreatedAlready(String),
 }
 
 impl std::fmt::Display for Staleness {
@@ -62,6 +64,10 @@ impl std::fmt::Display for Staleness {
             Staleness::PoolChanged(p) => write!(f, "live pool {p} was changed"),
             Staleness::PoolGone(p) => write!(f, "live pool {p} was deleted"),
             Staleness::PoolAppeared(p) => write!(f, "live pool {p} appeared"),
+            Staleness::CreatedAlready(p) => write!(
+                f,
+                "pool {p}, which the plan creates, exists already (was this plan applied before?)"
+            ),
         }
     }
 }
@@ -155,9 +161,18 @@ impl SavedPlan {
         // A pool that appeared may be one the plan is about to create: a create would
         // then fail, or worse, adopt nothing and leave two pools.
         for name in now.keys() {
-            if !self.live.contains_key(name) {
-                stale.push(Staleness::PoolAppeared(name.clone()));
+            if self.live.contains_key(name) {
+                continue;
             }
+            let created_by_plan = self.plan.changes.iter().any(|c| {
+                c.desired.as_ref().is_some_and(|d| &d.name == name)
+                    && matches!(c.action, super::Action::Create | super::Action::Replace)
+            });
+            stale.push(if created_by_plan {
+                Staleness::CreatedAlready(name.clone())
+            } else {
+                Staleness::PoolAppeared(name.clone())
+            });
         }
         stale
     }
