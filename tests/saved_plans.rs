@@ -260,7 +260,7 @@ fn an_emulator_plan_moves_with_its_folder_and_its_stale_hint_works_when_copied()
         .args(["-c", &pasted])
         .current_dir(&moved)
         .env("NO_COLOR", "1")
-        .env("POOLCTL_EMULATOR_OPERATION_MS", "100")
+        .env("POOLCTL_EMULATOR_OPERATION_POLLS", "2")
         .status()
         .expect("runs");
     assert!(status.success());

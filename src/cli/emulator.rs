@@ -18,6 +18,10 @@ pub struct EmulatorArgs {
     /// How long each long-running operation stays RUNNING.
     #[arg(long, default_value_t = 2000, value_name = "MS")]
     pub operation_ms: u64,
+    /// End each operation after this many status polls instead (reads of the operation
+    /// or its pool), whatever the time: deterministic runs for tests.
+    #[arg(long, value_name = "N", conflicts_with = "operation_ms")]
+    pub operation_polls: Option<u32>,
     /// Extra latency added to every API answer.
     #[arg(long, default_value_t = 0, value_name = "MS")]
     pub latency_ms: u64,
@@ -30,6 +34,7 @@ pub async fn run(args: EmulatorArgs) -> u8 {
     let config = EmulatorConfig {
         state_dir: args.state.clone(),
         operation_duration: Duration::from_millis(args.operation_ms),
+        operation_polls: args.operation_polls,
         auto_create_clusters: args.auto_create_clusters,
         latency: Duration::from_millis(args.latency_ms),
     };

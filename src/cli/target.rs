@@ -63,9 +63,14 @@ impl Emulators {
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(500);
+        // Tests pace operations by polls, so that no outcome depends on the machine's speed.
+        let operation_polls = std::env::var("POOLCTL_EMULATOR_OPERATION_POLLS")
+            .ok()
+            .and_then(|v| v.parse().ok());
         let config = EmulatorConfig {
             state_dir: Some(state_dir.clone()),
             operation_duration: Duration::from_millis(operation_ms),
+            operation_polls,
             auto_create_clusters: true,
             ..EmulatorConfig::default()
         };

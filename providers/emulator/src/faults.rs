@@ -43,6 +43,15 @@ pub enum FaultKind {
     },
     /// Hold the request this long before handling it.
     Delay { millis: u64 },
+    /// Handle the request (its effects happen), then answer with this error status, as
+    /// when the answer is lost on its way back: the client cannot know what happened.
+    LoseAnswer { status: u16 },
+    /// Answer with this status and body instead of handling the request: an answer the
+    /// client does not expect (a malformed operation, say).
+    Answer {
+        status: u16,
+        body: serde_json::Value,
+    },
     /// Handle the request, but let the operation it starts end DONE with this error, its effect not applied.
     /// Only requests that start an operation use this fault up.
     FailOperation {
@@ -69,6 +78,10 @@ pub(crate) struct InjectedError {
 pub(crate) struct BeforeHandling {
     pub delay: Duration,
     pub error: Option<InjectedError>,
+    /// Answer this instead of handling the request.
+    pub answer: Option<(u16, serde_json::Value)>,
+    /// Handle the request, then answer this error instead of the result.
+    pub lose_answer: Option<InjectedError>,
 }
 
 #[derive(Debug, Default)]
@@ -89,9 +102,31 @@ impl FaultPlan {
         self.faults.clone()
     }
 
-    /// Uses up the first matching delay and the first matching HTTP error, if any.
+    /// Uses up the first matching delay and the first matching HTTP error, answer and lost
+    /// answer, if any.
     pub(crate) fn before_handling(&mut self, method: &str, path: &str) -> BeforeHandling {
         let mut before = BeforeHandling::default();
+        if let Some(index) = self.position(method, path, |k| matches!(k, FaultKind::Answer { .. }))
+        {
+            if let FaultKind::Answer { status, body } = &self.faults[index].kind {
+                before.answer = Some((*status, body.clone()));
+            }
+            self.use_up(index);
+        }
+        if let Some(index) =
+            self.position(method, path, |k| matches!(k, FaultKind::LoseAnswer { .. }))
+        {
+            if let FaultKind::LoseAnswer { status } = self.faults[index].kind {
+                before.lose_answer = Some(InjectedError {
+                    status,
+                    grpc_status: grpc_status_for(status).to_string(),
+                    message: "Injected fault: the answer was lost after the request was handled."
+                        .to_string(),
+                    retry_after_seconds: None,
+                });
+            }
+            self.use_up(index);
+        }
         if let Some(index) = self.position(method, path, |k| matches!(k, FaultKind::Delay { .. })) {
             if let FaultKind::Delay { millis } = self.faults[index].kind {
                 before.delay = Duration::from_millis(millis);

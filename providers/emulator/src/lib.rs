@@ -31,6 +31,10 @@ pub struct EmulatorConfig {
     pub state_dir: Option<PathBuf>,
     /// How long an operation stays RUNNING before it is DONE.
     pub operation_duration: Duration,
+    /// When set, an operation is DONE after this many status polls (reads of the
+    /// operation, or of the pool it works on) instead of after `operation_duration`, so
+    /// that a test's outcome never depends on the machine's speed.
+    pub operation_polls: Option<u32>,
     /// Create an unknown cluster on first use instead of answering 404.
     pub auto_create_clusters: bool,
     /// Added to every API response, for benchmarks.
@@ -42,6 +46,7 @@ impl Default for EmulatorConfig {
         EmulatorConfig {
             state_dir: None,
             operation_duration: Duration::from_secs(2),
+            operation_polls: None,
             auto_create_clusters: false,
             latency: Duration::ZERO,
         }

@@ -1,4 +1,5 @@
-//! The state file: `gke.json` in the state directory, loaded at start and rewritten after each change.
+//! The state file: `gke.json` in the state directory, read and rewritten by every request under
+//! an exclusive lock, so that emulators of several processes sharing the folder are one cloud.
 //! Writes go to a temporary file renamed over the old one, so a crash never leaves half a state.
 
 use std::fs;
@@ -22,6 +23,13 @@ struct StateFileContents<S> {
 #[derive(Debug, Clone)]
 pub(crate) struct StateFile {
     path: PathBuf,
+    /// Held exclusively while a request reads and writes the state.
+    lock_path: PathBuf,
+}
+
+/// The state folder locked for one request; other processes wait until it is dropped.
+pub(crate) struct Locked {
+    _file: fs::File,
 }
 
 impl StateFile {
@@ -33,7 +41,19 @@ impl StateFile {
         })?;
         Ok(StateFile {
             path: dir.join("gke.json"),
+            lock_path: dir.join("gke.json.lock"),
         })
+    }
+
+    /// Waits for, then takes, the folder's exclusive lock.
+    pub(crate) fn lock(&self) -> io::Result<Locked> {
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&self.lock_path)?;
+        file.lock()?;
+        Ok(Locked { _file: file })
     }
 
     /// The saved state, or an empty one when nothing was saved yet.

@@ -16,7 +16,9 @@ use serde_json::{json, Value};
 use crate::clock::Clock;
 use crate::contract;
 use crate::faults::{Fault, FaultPlan, InjectedError};
-use crate::gke::model::{ClusterRef, ClusterSpec, GkeError, Model, Operation, State as GkeState};
+use crate::gke::model::{
+    ClusterRef, ClusterSpec, GkeError, Model, Operation, OperationPace, State as GkeState,
+};
 use crate::gke::wire;
 use crate::persist::StateFile;
 use crate::{AutoscaleRequest, RecordedRequest};
@@ -51,14 +53,14 @@ impl Shared {
         config: &crate::EmulatorConfig,
         addr: SocketAddr,
     ) -> Self {
-        let operation_millis =
-            u64::try_from(config.operation_duration.as_millis()).unwrap_or(u64::MAX);
+        let pace = match config.operation_polls {
+            Some(polls) => OperationPace::Polls(polls),
+            None => OperationPace::Millis(
+                u64::try_from(config.operation_duration.as_millis()).unwrap_or(u64::MAX),
+            ),
+        };
         Shared {
-            model: Mutex::new(Model::new(
-                state,
-                operation_millis,
-                config.auto_create_clusters,
-            )),
+            model: Mutex::new(Model::new(state, pace, config.auto_create_clusters)),
             faults: Mutex::new(FaultPlan::default()),
             requests: Mutex::new(RequestLog::default()),
             state_file,
@@ -113,9 +115,29 @@ impl Shared {
         })
     }
 
-    /// Runs `f` on the model brought up to date, then persists whatever changed.
+    /// Runs `f` on the model brought up to date, then persists whatever changed. With a
+    /// state folder, the whole request holds its lock and starts from the state on disk, so
+    /// that processes sharing the folder see and keep each other's changes.
     fn with_model<R>(&self, f: impl FnOnce(&mut Model, u64) -> R) -> R {
         let mut model = lock(&self.model);
+        let _locked = match &self.state_file {
+            Some(file) => match file.lock() {
+                Ok(locked) => {
+                    match file.load() {
+                        Ok(state) => model.reload(state),
+                        Err(error) => {
+                            tracing::error!(%error, "cannot read the GKE emulator's state")
+                        }
+                    }
+                    Some(locked)
+                }
+                Err(error) => {
+                    tracing::error!(%error, "cannot lock the GKE emulator's state");
+                    None
+                }
+            },
+            None => None,
+        };
         let now = self.clock.now_millis();
         model.settle(now);
         let result = f(&mut model, now);
@@ -260,15 +282,26 @@ async fn api(
     if !wait.is_zero() {
         tokio::time::sleep(wait).await;
     }
-    let reply = match before.error {
-        Some(injected) => Reply::injected(injected),
-        None => dispatch(
-            &shared,
-            method.as_str(),
-            path,
-            &body,
-            &base_url(&headers, &shared),
-        ),
+    let reply = match (before.error, before.answer) {
+        (Some(injected), _) => Reply::injected(injected),
+        (None, Some((status, body))) => Reply {
+            status,
+            body,
+            retry_after_seconds: None,
+        },
+        (None, None) => {
+            let handled = dispatch(
+                &shared,
+                method.as_str(),
+                path,
+                &body,
+                &base_url(&headers, &shared),
+            );
+            match before.lose_answer {
+                Some(lost) => Reply::injected(lost),
+                None => handled,
+            }
+        }
     };
     tracing::debug!(method = %method, path, status = reply.status, "GKE emulator request");
     shared.set_status(id, reply.status);
@@ -358,6 +391,7 @@ impl Call<'_> {
                 };
                 match (verb, method) {
                     (None, "GET") => Reply::from_result(self.shared.with_model(|model, now| {
+                        model.poll_pool(&at, pool, now);
                         model
                             .pool(&at, pool, now)
                             .map(|(c, p)| wire::pool(base, c, p))
@@ -399,7 +433,8 @@ impl Call<'_> {
                 ))
             }),
             (["operations", name], "GET") => {
-                Reply::from_result(self.shared.with_model(|model, _| {
+                Reply::from_result(self.shared.with_model(|model, now| {
+                    model.poll_operation(self.project, name, now);
                     model
                         .operation(self.project, self.location, name)
                         .map(|op| wire::operation(base, op))

@@ -5,7 +5,7 @@ use super::canonical::string_list;
 use super::fnv::fnv;
 use super::instance_groups::{clamp_to_autoscaling, resize_zones};
 use super::pool_resource::set_pointer;
-use super::{ClusterRef, Effect, GkeError, Model, Operation, OperationType, PoolStatus};
+use super::{ClusterRef, Effect, GkeError, Model, Operation, OperationType, Pace, PoolStatus};
 
 /// GKE's per-cluster limit on concurrently running operations.
 const CONCURRENT_OPERATIONS_QUOTA: usize = 5;
@@ -20,10 +20,55 @@ impl Model {
             .collect();
         due.sort_by_key(|&i| (self.state.operations[i].end_millis, i));
         for index in due {
-            self.state.operations[index].done = true;
-            let operation = self.state.operations[index].clone();
-            self.finish(&operation);
-            self.dirty = true;
+            self.complete(index, self.state.operations[index].end_millis);
+        }
+    }
+
+    fn complete(&mut self, index: usize, now: u64) {
+        let operation = &mut self.state.operations[index];
+        operation.done = true;
+        operation.end_millis = now;
+        operation.polls_left = None;
+        let operation = operation.clone();
+        self.finish(&operation);
+        self.dirty = true;
+    }
+
+    /// A status poll of the operation `name`: one step closer to DONE, if polls pace it.
+    pub(crate) fn poll_operation(&mut self, project: &str, name: &str, now: u64) {
+        let found = self
+            .state
+            .operations
+            .iter()
+            .position(|op| op.name == name && op.project == project && !op.done);
+        if let Some(index) = found {
+            self.count_poll(index, now);
+        }
+    }
+
+    /// A status poll of a pool: a step for every operation running on it.
+    pub(crate) fn poll_pool(&mut self, at: &ClusterRef, pool: &str, now: u64) {
+        let key = at.key();
+        let running: Vec<usize> = (0..self.state.operations.len())
+            .filter(|&i| {
+                let op = &self.state.operations[i];
+                !op.done && op.pool == pool && op.cluster_key() == key
+            })
+            .collect();
+        for index in running {
+            self.count_poll(index, now);
+        }
+    }
+
+    fn count_poll(&mut self, index: usize, now: u64) {
+        let Some(left) = self.state.operations[index].polls_left else {
+            return;
+        };
+        self.dirty = true;
+        if left <= 1 {
+            self.complete(index, now);
+        } else {
+            self.state.operations[index].polls_left = Some(left - 1);
         }
     }
 
@@ -192,6 +237,11 @@ impl Model {
             pool.as_bytes(),
         ]);
         let name = format!("operation-{now}-{:08x}", suffix as u32);
+        let (end_millis, polls_left) = match self.pace {
+            Pace::Millis(millis) => (now.saturating_add(millis), None),
+            Pace::Polls(0) => (now, None),
+            Pace::Polls(polls) => (u64::MAX, Some(polls)),
+        };
         self.state.operations.push(Operation {
             name: name.clone(),
             project: at.project.clone(),
@@ -200,7 +250,8 @@ impl Model {
             pool: pool.to_string(),
             operation_type,
             start_millis: now,
-            end_millis: now.saturating_add(self.operation_millis),
+            end_millis,
+            polls_left,
             done: false,
             failure,
             effect,
@@ -231,6 +282,28 @@ mod tests {
 
     use super::super::test_fixtures::{at, model};
     use super::*;
+
+    #[test]
+    fn operations_paced_by_polls_finish_after_that_many_reads() {
+        let mut model = model(0);
+        model.pace = Pace::Polls(2);
+        let op = model
+            .create_pool(&at(), &json!({"nodePool": {"name": "a"}}), None, 1000)
+            .unwrap();
+        // Time alone never ends it.
+        model.settle(u64::MAX - 1);
+        assert_eq!(
+            model.pool(&at(), "a", 5000).unwrap().1.status,
+            PoolStatus::Provisioning
+        );
+        model.poll_operation("p", &op.name, 5000);
+        model.poll_pool(&at(), "a", 6000);
+        let (_, pool) = model.pool(&at(), "a", 6000).unwrap();
+        assert_eq!(pool.status, PoolStatus::Running);
+        let done = model.operation("p", "-", &op.name).unwrap();
+        assert!(done.done);
+        assert_eq!(done.end_millis, 6000);
+    }
 
     #[test]
     fn operations_finish_when_their_time_is_up() {

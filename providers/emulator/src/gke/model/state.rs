@@ -202,7 +202,11 @@ pub(crate) struct Operation {
     pub pool: String,
     pub operation_type: OperationType,
     pub start_millis: u64,
+    /// When the clock ends it; `u64::MAX` for an operation that polls end instead.
     pub end_millis: u64,
+    /// Status polls still needed before it is DONE, for an operation paced by polls.
+    #[serde(default)]
+    pub polls_left: Option<u32>,
     pub done: bool,
     /// Set when a fault plan made this operation fail; shown as `error` once DONE.
     #[serde(default)]
