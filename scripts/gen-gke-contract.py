@@ -12,11 +12,17 @@ API.  Run from the repository root (python3, standard library only):
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SPEC = ROOT.parent / "shared" / "api-specs" / "gke" / "container.v1.json"
+# POOLCTL_GKE_DISCOVERY names the same document elsewhere (.ci/run sets it when it had to
+# take it from its PyPI package).
+DEFAULT_SPEC = Path(
+    os.environ.get("POOLCTL_GKE_DISCOVERY")
+    or ROOT.parent / "shared" / "api-specs" / "gke" / "container.v1.json"
+)
 DEFAULT_OUT = ROOT / "providers" / "emulator" / "src" / "gke" / "contract.json"
 
 # The request messages of the node-pool calls the emulator serves.
