@@ -77,7 +77,7 @@ fn json_output_is_one_document_per_run() {
         .expect("runs");
     assert!(out.status.success(), "{}", stderr_of(&out));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    assert_eq!(doc["format_version"], "1");
+    assert_eq!(doc["format_version"], "2");
     assert_eq!(doc["cluster"], "dev");
     assert_eq!(doc["summary"]["add"], 4);
 
@@ -86,7 +86,10 @@ fn json_output_is_one_document_per_run() {
         .arg(dir.path())
         .output()
         .expect("runs");
+    assert!(out.status.success(), "{}", stderr_of(&out));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(doc["format_version"], "2");
+    assert_eq!(doc["failed"], serde_json::json!([]));
     assert_eq!(doc["clusters"].as_array().map(Vec::len), Some(2));
     assert_eq!(doc["summary"]["add"], 8);
 }

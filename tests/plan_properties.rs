@@ -207,7 +207,7 @@ fn as_cloud_reports_it(provider: &str, desired: &[DesiredPool]) -> Vec<LivePool>
             spec.normalize();
             LivePool {
                 spec,
-                status: "RUNNING".into(),
+                health: poolctl_provider::Health::ready("RUNNING"),
                 version: Some("1.33".into()),
             }
         })

@@ -5,10 +5,12 @@
 use poolctl::blueprint::ReplaceStrategy;
 use poolctl::plan::{diff_pools, DesiredPool, Plan, BLUEPRINT_TAG, POOL_TAG};
 use poolctl::render::{
-    human, json, json_fleet, markdown, markdown_fleet, plan_json_schema, FleetDocument,
-    PlanDocument, Style,
+    human, human_fleet, json, json_fleet, markdown, markdown_fleet, plan_json_schema,
+    FailedCluster, FleetDocument, PlanDocument, Style,
 };
-use poolctl_provider::{Effect, ExtraValue, Field, Gpu, LivePool, PoolSpec, Scaling, Taint};
+use poolctl_provider::{
+    Effect, ExtraValue, Field, Gpu, Health, LivePool, PoolSpec, PoolState, Scaling, Taint,
+};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -124,7 +126,7 @@ fn want_core(spec: PoolSpec) -> DesiredPool {
 fn have(spec: PoolSpec) -> LivePool {
     LivePool {
         spec,
-        status: "RUNNING".into(),
+        health: poolctl_provider::Health::ready("RUNNING"),
         version: Some("1.31.4-gke.1000".into()),
     }
 }
@@ -223,6 +225,41 @@ fn leftover() -> Plan {
     plan(&[want(wanted)], &[have(highmem()), have(new)])
 }
 
+/// Pools the cloud reports not ready: a failed create (recreated), a busy pool, a
+/// degraded one; none of them is "no changes".
+fn unhealthy() -> Plan {
+    let failed = LivePool {
+        health: Health {
+            state: PoolState::Failed,
+            status: "ERROR".into(),
+            message: Some(
+                "Quota 'NVIDIA_L4_GPUS' exceeded. Limit: 0.0 in region europe-west4.".into(),
+            ),
+        },
+        ..have(gpu())
+    };
+    let busy = LivePool {
+        health: Health {
+            state: PoolState::Busy,
+            status: "RECONCILING".into(),
+            message: Some("Upgrading nodes to 1.33.5-gke.1000000".into()),
+        },
+        ..have(web())
+    };
+    let degraded = LivePool {
+        health: Health {
+            state: PoolState::Degraded,
+            status: "RUNNING_WITH_ERROR".into(),
+            message: Some("1 of 3 nodes failed to register with the cluster".into()),
+        },
+        ..have(highmem())
+    };
+    plan(
+        &[want(gpu()), want(web()), want(highmem())],
+        &[failed, busy, degraded],
+    )
+}
+
 /// Every kind of change at once, as a pull request might show it.
 fn mixed() -> Plan {
     let mut wanted_web = web();
@@ -248,7 +285,7 @@ fn mixed() -> Plan {
 
 type Case = (&'static str, fn() -> Plan);
 
-const CASES: [Case; 9] = [
+const CASES: [Case; 10] = [
     ("create", create),
     ("update", update),
     ("replace", replace),
@@ -258,7 +295,16 @@ const CASES: [Case; 9] = [
     ("no_op", no_op),
     ("leftover", leftover),
     ("mixed", mixed),
+    ("unhealthy", unhealthy),
 ];
+
+/// A fleet where one blueprint could not be planned.
+fn failures() -> Vec<FailedCluster> {
+    vec![FailedCluster {
+        blueprint: "fleet/broken.toml".into(),
+        error: "fleet/broken.toml has 1 error".into(),
+    }]
+}
 
 /// The JSON text as `poolctl plan --json` prints it.
 fn pretty(document: &Value) -> String {
@@ -279,13 +325,23 @@ fn human_plans() {
 }
 
 #[test]
+fn human_fleet_plans() {
+    insta::assert_snapshot!(
+        "fleet__human",
+        human_fleet(&fleet(), &failures(), Style::Plain)
+    );
+}
+
+#[test]
 fn json_plans() {
     for (name, case) in CASES {
         // What the CLI prints: the typed document, in its documented key order.
         let document = serde_json::to_string_pretty(&PlanDocument::new(&case())).expect("JSON");
         insta::assert_snapshot!(format!("{name}__json"), document);
     }
-    let fleet_document = serde_json::to_string_pretty(&FleetDocument::new(&fleet())).expect("JSON");
+    let fleet_document =
+        serde_json::to_string_pretty(&FleetDocument::with_failures(&fleet(), failures()))
+            .expect("JSON");
     insta::assert_snapshot!("fleet__json", fleet_document);
 }
 
@@ -294,7 +350,7 @@ fn markdown_plans() {
     for (name, case) in CASES {
         insta::assert_snapshot!(format!("{name}__markdown"), markdown(&case()));
     }
-    insta::assert_snapshot!("fleet__markdown", markdown_fleet(&fleet()));
+    insta::assert_snapshot!("fleet__markdown", markdown_fleet(&fleet(), &failures()));
 }
 
 #[test]
@@ -332,6 +388,7 @@ fn the_cases_cover_every_action_and_reason() {
         [
             "adopt",
             "cannot_update",
+            "failed",
             "leftover",
             "none",
             "not_in_blueprint"
@@ -398,6 +455,9 @@ fn rendered_documents_conform_to_the_schema() {
         cases.push((name.to_string(), json(&case()), true));
     }
     cases.push(("fleet".into(), json_fleet(&fleet()), true));
+    let with_failures = serde_json::to_value(FleetDocument::with_failures(&fleet(), failures()))
+        .expect("serializes");
+    cases.push(("fleet with failures".into(), with_failures, true));
     cases.push(("empty fleet".into(), json_fleet(&[]), true));
     // The validator must be able to say no.
     let mut broken = json(&mixed());
@@ -407,7 +467,7 @@ fn rendered_documents_conform_to_the_schema() {
     broken["changes"][0]["desired"]["scaling"] = serde_json::json!({"mode": "fixed"});
     cases.push(("broken scaling".into(), broken, false));
     let mut broken = json(&create());
-    broken["format_version"] = "2".into();
+    broken["format_version"] = "1".into();
     cases.push(("broken version".into(), broken, false));
 
     let dir = tempfile::tempdir().expect("temp dir");

@@ -1,10 +1,10 @@
-//! The executor: walks a plan in order (core pools first, deletes last), one operation at
-//! a time per cluster, the safe default for every cloud, and records each outcome.
+//! The executor: runs a plan's steps in order (creates and updates first, core pools
+//! first, deletes last), one operation at a time per cluster, the safe default for every
+//! cloud; waits for pools the plan saw busy; and records each pool's outcome.
 
-use super::display::Display;
-use crate::blueprint::ReplaceStrategy;
-use crate::plan::{Action, Plan, PoolChange};
-use poolctl_provider::{Progress, Provider, ProviderError};
+use super::display::{Display, OperationLine};
+use crate::plan::{Action, Plan, PoolChange, Step, StepKind};
+use poolctl_provider::{PoolState, Progress, Provider, ProviderError};
 use serde::Serialize;
 use std::time::{Duration, Instant};
 
@@ -58,9 +58,10 @@ impl ApplyReport {
     }
 }
 
-/// Executes every change of the plan. A failure does not stop independent creates and
-/// updates, but no pool is deleted after one: a half-applied blueprint should lose nothing.
-/// `scope` names the cluster on each progress line when several are applied at once.
+/// Executes the plan's steps in order (every create and update first, deletes last). A
+/// failure does not stop independent creates and updates, but no pool is deleted after
+/// one: a half-applied blueprint should lose nothing. `scope` names the cluster on each
+/// progress line when several are applied at once.
 pub async fn apply_plan(
     plan: &Plan,
     provider: &dyn Provider,
@@ -68,55 +69,150 @@ pub async fn apply_plan(
     scope: Option<&str>,
 ) -> ApplyReport {
     let started = Instant::now();
-    let mut steps = Vec::new();
+    let steps = plan.steps();
+    // One report per changed pool; a replacement's two steps share one.
+    let mut outcomes: Vec<(&PoolChange, Option<Outcome>, Duration)> = Vec::new();
     let mut any_failed = false;
-    for change in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
+    for step in steps {
+        let index = match outcomes
+            .iter()
+            .position(|(c, _, _)| std::ptr::eq(*c, step.change))
+        {
+            Some(index) => index,
+            None => {
+                outcomes.push((step.change, None, Duration::ZERO));
+                outcomes.len() - 1
+            }
+        };
         let step_started = Instant::now();
-        let outcome = if any_failed && matches!(change.action, Action::Delete | Action::Replace) {
-            Outcome::Skipped("an earlier step failed, so nothing is deleted in this run".into())
+        let outcome = if any_failed && step.kind.deletes() {
+            skipped(step)
         } else {
-            let label = match scope {
-                Some(cluster) => format!("{cluster}: {} {}", change.action.symbol(), change.pool),
-                None => format!("{} {}", change.action.symbol(), change.pool),
-            };
-            let line = display.start(label);
-            match run_change(change, provider, &line).await {
+            let line = display.start(label(step, scope));
+            match run_step(step, provider, &line).await {
                 Ok(()) => {
-                    line.finish(past_tense(change.action), true);
-                    Outcome::Done
+                    line.finish(past_tense(step.kind), true);
+                    None
                 }
                 Err(err) => {
                     any_failed = true;
                     line.finish("failed", false);
-                    Outcome::Failed(err.to_string())
+                    Some(Outcome::Failed(err.to_string()))
                 }
             }
         };
-        steps.push(StepReport {
-            pool: change.pool.clone(),
-            action: change.action,
-            outcome,
-            seconds: step_started.elapsed().as_secs_f64(),
-        });
+        let (_, recorded, seconds) = &mut outcomes[index];
+        *seconds += step_started.elapsed();
+        // The first thing that went wrong is what the report says.
+        if recorded.is_none() {
+            *recorded = outcome;
+        }
     }
     ApplyReport {
-        steps,
+        steps: outcomes
+            .into_iter()
+            .map(|(change, outcome, seconds)| StepReport {
+                pool: change.pool.clone(),
+                action: change.action,
+                outcome: outcome.unwrap_or(Outcome::Done),
+                seconds: seconds.as_secs_f64(),
+            })
+            .collect(),
         seconds: started.elapsed().as_secs_f64(),
     }
 }
 
-async fn run_change(
-    change: &PoolChange,
+fn skipped(step: Step<'_>) -> Option<Outcome> {
+    let why = match step.kind {
+        StepKind::DeleteReplaced => format!(
+            "its new pool {} is ready, but the old pool {} is kept because an earlier step \
+             failed: the next apply deletes it",
+            step.change
+                .desired
+                .as_ref()
+                .map(|d| d.name.as_str())
+                .unwrap_or("?"),
+            step.change.cloud_name
+        ),
+        _ => "an earlier step failed, so nothing is deleted in this run".to_string(),
+    };
+    Some(Outcome::Skipped(why))
+}
+
+fn label(step: Step<'_>, scope: Option<&str>) -> String {
+    let change = step.change;
+    let what = match step.kind {
+        StepKind::CreateReplacement => format!(
+            "-/+ {} (new pool {})",
+            change.pool,
+            change
+                .desired
+                .as_ref()
+                .map(|d| d.name.as_str())
+                .unwrap_or("?")
+        ),
+        StepKind::DeleteReplaced => {
+            format!("-/+ {} (old pool {})", change.pool, change.cloud_name)
+        }
+        _ => format!("{} {}", change.action.symbol(), change.pool),
+    };
+    match scope {
+        Some(cluster) => format!("{cluster}: {what}"),
+        None => what,
+    }
+}
+
+/// Waits for a pool the plan saw busy before touching it; refuses to go on with one
+/// that vanished or failed meanwhile, unless the step removes it anyway.
+async fn wait_if_busy(
+    step: Step<'_>,
     provider: &dyn Provider,
-    line: &super::display::OperationLine,
+    line: &OperationLine,
 ) -> Result<(), ProviderError> {
-    match change.action {
-        Action::NoOp => Ok(()),
-        Action::Create => match &change.desired {
-            Some(spec) => provider.create_pool(spec, line).await,
-            None => Ok(()),
-        },
-        Action::Update => {
+    let change = step.change;
+    if !change
+        .health
+        .as_ref()
+        .is_some_and(|h| h.state == PoolState::Busy)
+    {
+        return Ok(());
+    }
+    line.status(&format!("waiting for {} to be ready", change.cloud_name));
+    let health = provider.wait_for_pool(&change.cloud_name, line).await?;
+    let removes = matches!(step.kind, StepKind::Delete | StepKind::DeleteReplaced);
+    match health {
+        None if removes => Ok(()),
+        None => Err(ProviderError::Config(format!(
+            "node pool {} disappeared while poolctl waited for it; plan again",
+            change.cloud_name
+        ))),
+        Some(health) if health.state == PoolState::Failed && !removes => {
+            Err(ProviderError::Config(format!(
+                "node pool {} failed while poolctl waited for it ({health}); plan again",
+                change.cloud_name
+            )))
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+async fn run_step(
+    step: Step<'_>,
+    provider: &dyn Provider,
+    line: &OperationLine,
+) -> Result<(), ProviderError> {
+    let change = step.change;
+    if step.kind != StepKind::CreateReplacement && step.kind != StepKind::Create {
+        wait_if_busy(step, provider, line).await?;
+    }
+    match (step.kind, &change.desired) {
+        (StepKind::Create | StepKind::CreateReplacement, Some(spec)) => {
+            if step.kind == StepKind::CreateReplacement {
+                line.status(&format!("creating {}", spec.name));
+            }
+            provider.create_pool(spec, line).await
+        }
+        (StepKind::Update, _) => {
             for call in &change.calls {
                 let fields: Vec<&str> = call.fields.iter().map(|f| f.blueprint_key()).collect();
                 line.status(&format!("updating {}", fields.join(", ")));
@@ -126,37 +222,28 @@ async fn run_change(
             }
             Ok(())
         }
-        Action::Replace => {
-            let Some(spec) = &change.desired else {
-                return Ok(());
-            };
-            match change.replace_strategy.unwrap_or_default() {
-                // The old pool keeps serving until its successor is ready; if the create
-                // fails, nothing was lost.
-                ReplaceStrategy::CreateBeforeDestroy if spec.name != change.cloud_name => {
-                    line.status(&format!("creating {}", spec.name));
-                    provider.create_pool(spec, line).await?;
-                    line.status(&format!("deleting {}", change.cloud_name));
-                    provider.delete_pool(&change.cloud_name, line).await
-                }
-                _ => {
-                    line.status(&format!("deleting {}", change.cloud_name));
-                    provider.delete_pool(&change.cloud_name, line).await?;
-                    line.status(&format!("creating {}", spec.name));
-                    provider.create_pool(spec, line).await
-                }
-            }
+        (StepKind::DeleteThenCreate, Some(spec)) => {
+            line.status(&format!("deleting {}", change.cloud_name));
+            provider.delete_pool(&change.cloud_name, line).await?;
+            line.status(&format!("creating {}", spec.name));
+            provider.create_pool(spec, line).await
         }
-        Action::Delete => provider.delete_pool(&change.cloud_name, line).await,
+        (StepKind::DeleteReplaced, _) => {
+            line.status(&format!("deleting {}", change.cloud_name));
+            provider.delete_pool(&change.cloud_name, line).await
+        }
+        (StepKind::Delete, _) => provider.delete_pool(&change.cloud_name, line).await,
+        (StepKind::Create | StepKind::CreateReplacement | StepKind::DeleteThenCreate, None) => {
+            Ok(())
+        }
     }
 }
 
-fn past_tense(action: Action) -> &'static str {
-    match action {
-        Action::Create => "created",
-        Action::Update => "updated",
-        Action::Replace => "replaced",
-        Action::Delete => "deleted",
-        Action::NoOp => "unchanged",
+fn past_tense(kind: StepKind) -> &'static str {
+    match kind {
+        StepKind::Create | StepKind::CreateReplacement => "created",
+        StepKind::Update => "updated",
+        StepKind::DeleteThenCreate => "replaced",
+        StepKind::DeleteReplaced | StepKind::Delete => "deleted",
     }
 }

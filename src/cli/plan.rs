@@ -17,7 +17,8 @@ use std::path::{Path, PathBuf};
 pub struct PlanArgs {
     #[command(flatten)]
     pub inputs: Inputs,
-    /// Exit 0 when there is nothing to change, 2 when there is, 1 on error.
+    /// Exit 0 when there is nothing to change and every pool is ready, 2 when there are
+    /// changes or pools the cloud reports busy, degraded or failed, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
     /// Plan against the built-in emulator instead of the cloud.
@@ -96,7 +97,7 @@ pub async fn run(args: PlanArgs) -> u8 {
         let text = if fleet {
             serde_json::to_string_pretty(&render::FleetDocument::with_failures(
                 &just_plans,
-                failures,
+                failures.clone(),
             ))
         } else if let Some(plan) = just_plans.first() {
             serde_json::to_string_pretty(&render::PlanDocument::new(plan))
@@ -113,21 +114,18 @@ pub async fn run(args: PlanArgs) -> u8 {
         }
     } else if args.markdown {
         let text = if fleet {
-            render::markdown_fleet(&just_plans)
+            render::markdown_fleet(&just_plans, &failures)
         } else {
             just_plans.first().map(render::markdown).unwrap_or_default()
         };
         out!("{text}");
-    } else {
-        for (i, plan) in just_plans.iter().enumerate() {
-            if i > 0 {
-                outln!();
-            }
-            out!("{}", render::human(plan, stdout_style()));
-        }
-        if fleet {
-            outln!("\n{}", fleet_summary(&just_plans, failed));
-        }
+    } else if fleet {
+        out!(
+            "{}",
+            render::human_fleet(&just_plans, &failures, stdout_style())
+        );
+    } else if let Some(plan) = just_plans.first() {
+        out!("{}", render::human(plan, stdout_style()));
     }
     if let Some(out) = &args.out {
         if failed == 0 {
@@ -140,32 +138,11 @@ pub async fn run(args: PlanArgs) -> u8 {
     }
     if failed > 0 {
         exit::ERROR
-    } else if args.detailed_exitcode && just_plans.iter().any(Plan::has_changes) {
+    } else if args.detailed_exitcode && !just_plans.iter().all(Plan::is_clean) {
         exit::CHANGES
     } else {
         exit::OK
     }
-}
-
-fn fleet_summary(plans: &[Plan], failed: usize) -> String {
-    let mut total = crate::plan::Summary::default();
-    for plan in plans {
-        let s = plan.summary();
-        total.add += s.add;
-        total.change += s.change;
-        total.replace += s.replace;
-        total.destroy += s.destroy;
-    }
-    let changed = plans.iter().filter(|p| p.has_changes()).count();
-    format!(
-        "Fleet: {} clusters planned, {changed} with changes, {failed} failed. \
-         Plan: {} to add, {} to change, {} to replace, {} to destroy.",
-        plans.len() + failed,
-        total.add,
-        total.change,
-        total.replace,
-        total.destroy
-    )
 }
 
 fn save(out: &Path, cluster: &ClusterPlan, emulator_flag: bool) -> Result<(), String> {

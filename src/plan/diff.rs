@@ -8,8 +8,8 @@ use super::{Action, FieldChange, Plan, PoolChange, Reason, UpdateCall, PART_OF_N
 use crate::blueprint::{Blueprint, BlueprintError, PoolClass, ReplaceStrategy};
 use poolctl_provider::{
     owned::with_live_cloud_owned, replacement_name, without_cloud_owned, Capability,
-    CapabilityTable, Field, Gpu, LivePool, PoolSpec, PoolUpdate, Provider, ProviderError, Scaling,
-    Taint,
+    CapabilityTable, Field, Gpu, Health, LivePool, PoolSpec, PoolState, PoolUpdate, Provider,
+    ProviderError, Scaling, Taint,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -115,6 +115,23 @@ fn check_protected(blueprint: &Blueprint, plan: &Plan) -> Result<(), PlanError> 
     for change in &plan.changes {
         let pool = blueprint.pools.iter().find(|p| p.name == change.pool);
         match (change.action, pool) {
+            (Action::Replace, Some(pool))
+                if pool.protect && change.reason == Some(Reason::Failed) =>
+            {
+                let health = change
+                    .health
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                located.push((
+                    pool,
+                    format!(
+                        "pool {} is protected, but the cloud reports it failed ({health}) and \
+                         this plan must create it again",
+                        pool.name
+                    ),
+                ));
+            }
             (Action::Replace, Some(pool)) if pool.protect => {
                 let forcing: Vec<String> = change
                     .field_changes
@@ -242,6 +259,7 @@ pub fn diff_pools(
                 live: None,
                 core: want.core,
                 replace_strategy: None,
+                health: None,
             });
             continue;
         };
@@ -277,8 +295,16 @@ pub fn diff_pools(
             unmanaged.push(pool.spec.name.clone());
         }
     }
-    // Core pools first (system services need somewhere to run), deletes last.
-    changes.sort_by_key(|c| (c.action == Action::Delete, !c.core, c.pool.clone()));
+    // In the order apply runs them (Plan::steps): creates and updates, core pools first
+    // (system services need somewhere to run), then delete-first replacements, deletes last.
+    changes.sort_by_key(|c| {
+        let phase = match c.action {
+            Action::Delete => 2,
+            Action::Replace if !c.creates_beside() => 1,
+            _ => 0,
+        };
+        (phase, !c.core, c.pool.clone())
+    });
     Plan {
         provider: provider.to_string(),
         cluster: cluster.to_string(),
@@ -299,7 +325,13 @@ fn delete(pool: &LivePool, logical: String, reason: Reason) -> PoolChange {
         live: Some(pool.spec.clone()),
         core: tagged_core(&pool.spec),
         replace_strategy: None,
+        health: unhealthy(pool),
     }
+}
+
+/// The pool's health, when it is anything but ready.
+fn unhealthy(pool: &LivePool) -> Option<Health> {
+    (pool.health.state != PoolState::Ready).then(|| pool.health.clone())
 }
 
 /// How many fields of a live pool differ from the blueprint, what the cloud owns aside.
@@ -364,7 +396,10 @@ fn diff_one(
         .filter(|c| c.forces_replacement)
         .map(|c| c.field)
         .collect();
-    let calls = if replace_fields.is_empty() {
+    // A pool the cloud reports failed is created again, whatever its settings; it serves
+    // nothing, so it goes first and its successor keeps its name.
+    let failed = live.health.state == PoolState::Failed;
+    let calls = if replace_fields.is_empty() && !failed {
         group_calls(capabilities, updates, have.scaling)
     } else {
         for change in field_changes.iter_mut().filter(|c| !c.forces_replacement) {
@@ -382,7 +417,11 @@ fn diff_one(
     }
     let adopt = !is_managed(have, cluster);
     let mut replace_strategy = None;
-    let (action, reason) = if !replace_fields.is_empty() {
+    let (action, reason) = if failed {
+        replace_strategy = Some(ReplaceStrategy::DeleteFirst);
+        wanted.name = have.name.clone();
+        (Action::Replace, Some(Reason::Failed))
+    } else if !replace_fields.is_empty() {
         replace_strategy = Some(want.replace);
         wanted.name = match want.replace {
             // The new pool must exist beside the old one, so it needs a name of its own;
@@ -426,6 +465,7 @@ fn diff_one(
         live: Some(have.clone()),
         core: want.core,
         replace_strategy,
+        health: unhealthy(live),
     }
 }
 

@@ -14,7 +14,7 @@ pub use saved::{
 };
 
 use crate::blueprint::ReplaceStrategy;
-use poolctl_provider::{Field, PoolSpec, PoolUpdate};
+use poolctl_provider::{Field, Health, PoolSpec, PoolUpdate};
 use serde::{Deserialize, Serialize};
 
 /// What happens to one pool.
@@ -55,6 +55,8 @@ pub enum Reason {
     /// A second pool carries this logical name, left over from an interrupted
     /// replacement: the one that matches the blueprint stays.
     Leftover,
+    /// The cloud reports the pool failed (its create failed, say): it is created again.
+    Failed,
 }
 
 /// One field's change, old and new value as a user reads them.
@@ -105,6 +107,21 @@ pub struct PoolChange {
     pub core: bool,
     /// How a replacement is carried out; `None` unless the action is a replacement.
     pub replace_strategy: Option<ReplaceStrategy>,
+    /// The live pool's health when it is not ready (busy, degraded or failed).
+    #[serde(default)]
+    pub health: Option<Health>,
+}
+
+impl PoolChange {
+    /// A replacement whose new pool is created beside the old one, under its own name.
+    pub fn creates_beside(&self) -> bool {
+        self.action == Action::Replace
+            && self.replace_strategy == Some(ReplaceStrategy::CreateBeforeDestroy)
+            && self
+                .desired
+                .as_ref()
+                .is_some_and(|d| d.name != self.cloud_name)
+    }
 }
 
 /// Everything that would change in one cluster.
@@ -151,6 +168,41 @@ impl std::fmt::Display for Hazard {
     }
 }
 
+/// One piece of work on one pool, as the executor runs it. A create-before-destroy
+/// replacement is two steps: its new pool is created with the other creates and updates,
+/// and its old pool deleted with the deletes, last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepKind {
+    Create,
+    Update,
+    /// The new pool of a create-before-destroy replacement.
+    CreateReplacement,
+    /// A delete-first replacement (or a failed pool created again): delete, then create
+    /// under the same name. Run after every create and update, and not after a failure.
+    DeleteThenCreate,
+    /// The old pool of a create-before-destroy replacement.
+    DeleteReplaced,
+    Delete,
+}
+
+impl StepKind {
+    /// Whether the step deletes a pool (never run once something failed).
+    pub fn deletes(self) -> bool {
+        matches!(
+            self,
+            StepKind::DeleteThenCreate | StepKind::DeleteReplaced | StepKind::Delete
+        )
+    }
+}
+
+/// A step with the change it belongs to.
+#[derive(Debug, Clone, Copy)]
+pub struct Step<'a> {
+    pub change: &'a PoolChange,
+    pub kind: StepKind,
+}
+
 /// Counts for the one-line summary.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
@@ -165,15 +217,57 @@ impl Plan {
         self.changes.iter().any(|c| c.action != Action::NoOp)
     }
 
+    /// The steps of this plan in the order `apply` runs them: every create and update
+    /// (core pools first), then delete-first replacements, then every delete, a
+    /// create-before-destroy replacement's old pool included. Nothing is deleted before
+    /// everything that creates or changes has run, so that a failure can stop the deletes.
+    pub fn steps(&self) -> Vec<Step<'_>> {
+        let mut creates = Vec::new();
+        let mut recreates = Vec::new();
+        let mut deletes = Vec::new();
+        for change in &self.changes {
+            let step = |kind| Step { change, kind };
+            match change.action {
+                Action::NoOp => {}
+                Action::Create => creates.push(step(StepKind::Create)),
+                Action::Update => creates.push(step(StepKind::Update)),
+                Action::Replace if change.creates_beside() => {
+                    creates.push(step(StepKind::CreateReplacement));
+                    deletes.push(step(StepKind::DeleteReplaced));
+                }
+                Action::Replace => recreates.push(step(StepKind::DeleteThenCreate)),
+                Action::Delete => deletes.push(step(StepKind::Delete)),
+            }
+        }
+        creates
+            .into_iter()
+            .chain(recreates)
+            .chain(deletes)
+            .collect()
+    }
+
+    /// The pools the cloud reports busy, degraded or failed. A plan with any is never
+    /// "no changes": a busy pool may still change, a degraded one needs a look.
+    pub fn unhealthy(&self) -> impl Iterator<Item = &PoolChange> {
+        self.changes.iter().filter(|c| c.health.is_some())
+    }
+
+    /// Nothing to change and nothing to look at.
+    pub fn is_clean(&self) -> bool {
+        !self.has_changes() && self.unhealthy().next().is_none()
+    }
+
     /// What in this plan needs `--allow-destroy-core`.
     pub fn hazards(&self) -> Vec<Hazard> {
         let mut hazards: Vec<Hazard> = self
             .changes
             .iter()
             .filter(|c| c.core)
-            .filter_map(|c| match (c.action, c.replace_strategy) {
-                (Action::Delete, _) => Some(Hazard::DeletesCorePool(c.pool.clone())),
-                (Action::Replace, Some(ReplaceStrategy::DeleteFirst)) => {
+            .filter_map(|c| match (c.action, c.replace_strategy, &c.reason) {
+                (Action::Delete, _, _) => Some(Hazard::DeletesCorePool(c.pool.clone())),
+                // A failed pool serves nothing: recreating it takes nothing away.
+                (Action::Replace, _, Some(Reason::Failed)) => None,
+                (Action::Replace, Some(ReplaceStrategy::DeleteFirst), _) => {
                     Some(Hazard::DeletesCorePoolFirst(c.pool.clone()))
                 }
                 _ => None,

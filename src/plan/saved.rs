@@ -2,7 +2,7 @@
 //! from, so that `apply FILE` can refuse to run a plan the world has moved away from.
 
 use super::Plan;
-use poolctl_provider::LivePool;
+use poolctl_provider::{LivePool, PoolState};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -79,14 +79,15 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// A fingerprint of what a plan depends on in a live pool: its normalized spec. Status
-/// words are left out: a pool moving from RECONCILING to RUNNING changes no decision.
+/// A fingerprint of what a plan depends on in a live pool: its normalized spec, and
+/// whether it failed (a failed pool is replaced). Busy and ready are left out: a pool
+/// moving from RECONCILING to RUNNING changes no decision (apply waits for it anyway).
 pub fn fingerprint(pool: &LivePool) -> String {
-    sha256_hex(
-        serde_json::to_string(&pool.spec)
-            .unwrap_or_default()
-            .as_bytes(),
-    )
+    let mut text = serde_json::to_string(&pool.spec).unwrap_or_default();
+    if pool.health.state == PoolState::Failed {
+        text.push_str("failed");
+    }
+    sha256_hex(text.as_bytes())
 }
 
 pub fn fingerprints(live: &[LivePool]) -> BTreeMap<String, String> {

@@ -79,7 +79,7 @@ fn desired(spec: PoolSpec) -> DesiredPool {
 fn live(spec: PoolSpec) -> LivePool {
     LivePool {
         spec,
-        status: "RUNNING".into(),
+        health: poolctl_provider::Health::ready("RUNNING"),
         version: None,
     }
 }

@@ -1,9 +1,10 @@
 //! The human plan: one block per pool (`+`, `~`, `-/+`, `-`) with the changed fields,
 //! old -> new, then a one-line summary.
 
+use super::FailedCluster;
 use crate::blueprint::ReplaceStrategy;
 use crate::plan::{Action, Plan, PoolChange, Reason};
-use poolctl_provider::PoolSpec;
+use poolctl_provider::{Health, PoolSpec, PoolState};
 use std::fmt::Write;
 
 /// Whether to colour the output (a terminal) or not (CI logs, files, pipes).
@@ -46,7 +47,7 @@ pub fn human(plan: &Plan, style: Style) -> String {
     let mut out = String::new();
     let title = format!("{} cluster {}", plan.provider, plan.cluster);
     let _ = writeln!(out, "{}", style.bold(&title));
-    if !plan.has_changes() {
+    if plan.is_clean() {
         let pools = match plan.changes.len() {
             1 => "1 pool".to_string(),
             n => format!("{n} pools"),
@@ -56,15 +57,26 @@ pub fn human(plan: &Plan, style: Style) -> String {
             "\nNo changes. The node pools match the blueprint ({pools})."
         );
     } else {
-        let _ = writeln!(
-            out,
-            "\npoolctl will perform these actions ({} create, {} update in place, {} replace, {} delete):",
-            style.action(Action::Create, "+"),
-            style.action(Action::Update, "~"),
-            style.action(Action::Replace, "-/+"),
-            style.action(Action::Delete, "-"),
-        );
-        for change in plan.changes.iter().filter(|c| c.action != Action::NoOp) {
+        if plan.has_changes() {
+            let _ = writeln!(
+                out,
+                "\npoolctl will perform these actions ({} create, {} update in place, {} replace, {} delete):",
+                style.action(Action::Create, "+"),
+                style.action(Action::Update, "~"),
+                style.action(Action::Replace, "-/+"),
+                style.action(Action::Delete, "-"),
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "\nNothing to change, but the cloud reports pools that are not ready:"
+            );
+        }
+        for change in plan
+            .changes
+            .iter()
+            .filter(|c| c.action != Action::NoOp || c.health.is_some())
+        {
             out.push('\n');
             render_change(&mut out, change, style);
         }
@@ -92,6 +104,20 @@ pub fn human(plan: &Plan, style: Style) -> String {
             plan.unmanaged.join(", ")
         );
     }
+    let steps = plan.steps();
+    if steps.len() > 1 {
+        let order: Vec<String> = steps
+            .iter()
+            .enumerate()
+            .map(|(i, step)| format!("{}. {}", i + 1, super::step_line(step)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "\n{} {}",
+            style.bold("Apply order (deletes last, none after a failure):"),
+            order.join("  ")
+        );
+    }
     if plan.has_changes() {
         let s = plan.summary();
         let _ = writeln!(
@@ -104,7 +130,84 @@ pub fn human(plan: &Plan, style: Style) -> String {
             s.destroy
         );
     }
+    let unhealthy = plan.unhealthy().count();
+    if unhealthy > 0 {
+        let pools = if unhealthy == 1 {
+            "pool is"
+        } else {
+            "pools are"
+        };
+        let _ = writeln!(
+            out,
+            "{}",
+            style.paint(
+                "33",
+                &format!("{unhealthy} {pools} not ready (marked !): see above.")
+            )
+        );
+    }
     out
+}
+
+/// Renders the plans of a fleet, one after the other, then the fleet's totals and the
+/// blueprints that could not be planned.
+pub fn human_fleet(plans: &[Plan], failed: &[FailedCluster], style: Style) -> String {
+    let mut out = String::new();
+    for (i, plan) in plans.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&human(plan, style));
+    }
+    let mut total = crate::plan::Summary::default();
+    for plan in plans {
+        let s = plan.summary();
+        total.add += s.add;
+        total.change += s.change;
+        total.replace += s.replace;
+        total.destroy += s.destroy;
+    }
+    let changed = plans.iter().filter(|p| !p.is_clean()).count();
+    let _ = writeln!(
+        out,
+        "\n{} {} clusters planned, {changed} with changes, {} failed. \
+         Plan: {} to add, {} to change, {} to replace, {} to destroy.",
+        style.bold("Fleet:"),
+        plans.len() + failed.len(),
+        failed.len(),
+        total.add,
+        total.change,
+        total.replace,
+        total.destroy
+    );
+    for failure in failed {
+        let _ = writeln!(
+            out,
+            "  {} {}: {}",
+            style.paint("31", "failed"),
+            failure.blueprint,
+            failure.error
+        );
+    }
+    out
+}
+
+/// What the cloud says of a pool that is not ready, and what poolctl does about it.
+pub(crate) fn health_note(change: &PoolChange, health: &Health) -> String {
+    match health.state {
+        PoolState::Busy => format!(
+            "busy ({health}): its settings may still change; apply waits for it before acting"
+        ),
+        PoolState::Degraded => format!(
+            "degraded ({health}): the cloud reports problems; poolctl changes nothing for that, \
+             look at the pool's nodes"
+        ),
+        PoolState::Failed if change.action == Action::Delete => {
+            format!("failed ({health})")
+        }
+        PoolState::Failed => format!("failed ({health}): it is deleted and created again"),
+        PoolState::Ready => health.to_string(),
+    }
 }
 
 fn render_change(out: &mut String, change: &PoolChange, style: Style) {
@@ -115,6 +218,9 @@ fn render_change(out: &mut String, change: &PoolChange, style: Style) {
     };
     let what = match (&change.action, &change.reason) {
         (Action::Create, _) => "will be created".to_string(),
+        (Action::Replace, Some(Reason::Failed)) => {
+            "must be created again: the cloud reports it failed".to_string()
+        }
         (Action::Update, Some(Reason::Adopt)) => {
             "will be adopted (not created by poolctl; the blueprint names it) and updated in place"
                 .to_string()
@@ -139,10 +245,21 @@ fn render_change(out: &mut String, change: &PoolChange, style: Style) {
             "will be deleted: it is no longer in the blueprint".to_string()
         }
         (Action::Delete, _) => "will be deleted".to_string(),
-        (Action::NoOp, _) => "is up to date".to_string(),
+        (Action::NoOp, _) => "needs no change".to_string(),
     };
-    let symbol = style.action(change.action, change.action.symbol());
+    let symbol = match (change.action, &change.health) {
+        (Action::NoOp, Some(_)) => style.paint("33", "!"),
+        _ => style.action(change.action, change.action.symbol()),
+    };
     let _ = writeln!(out, "  {symbol} pool {} {what}", style.bold(&name));
+    if let Some(health) = &change.health {
+        let _ = writeln!(
+            out,
+            "      {} {}",
+            style.paint("33", "!"),
+            health_note(change, health)
+        );
+    }
     if change.action == Action::Replace && change.core {
         let _ = writeln!(
             out,

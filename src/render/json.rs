@@ -2,27 +2,27 @@
 //! (documented in docs/plan-json.md), decoupled from the plan's internal types.
 
 use crate::blueprint::ReplaceStrategy;
-use crate::plan::{Action, Hazard, Plan, PoolChange, Reason, Summary};
-use poolctl_provider::{ExtraValue, Field, PoolSpec, Scaling};
+use crate::plan::{Action, Hazard, Plan, PoolChange, Reason, StepKind, Summary};
+use poolctl_provider::{ExtraValue, Field, PoolSpec, PoolState, Scaling};
 use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// The version of the document shape. It changes only when a change could break a
 /// consumer; adding properties does not change it.
-pub const FORMAT_VERSION: &str = "1";
+pub const FORMAT_VERSION: &str = "2";
 
-/// Pinned to `"1"`: the version of the document shape (see docs/plan-json.md).
+/// Pinned to `"2"`: the version of the document shape (see docs/plan-json.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 pub enum FormatVersion {
-    #[serde(rename = "1")]
-    V1,
+    #[serde(rename = "2")]
+    V2,
 }
 
 /// The plan for one cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct PlanDocument {
-    /// The version of this document's shape; `"1"`.
+    /// The version of this document's shape; `"2"`.
     pub format_version: FormatVersion,
     /// The cloud provider as written in the blueprint (`gke`, `aks`, `eks`).
     pub provider: String,
@@ -36,9 +36,38 @@ pub struct PlanDocument {
     /// Cloud names of live pools poolctl did not create and the blueprint does not name:
     /// left alone.
     pub unmanaged: Vec<String>,
+    /// The steps `poolctl apply` runs, in order: every create and update first (core pools
+    /// first), then delete-first replacements, then every delete, a create-before-destroy
+    /// replacement's old pool included. Nothing is deleted once a step has failed.
+    pub steps: Vec<StepDocument>,
     /// What in this plan takes away what the cluster needs to run; `poolctl apply`
     /// refuses the plan unless given `--allow-destroy-core`. Empty for most plans.
     pub hazards: Vec<HazardDocument>,
+}
+
+/// One step of the apply order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct StepDocument {
+    /// The logical name of the pool whose change this step belongs to.
+    pub pool: String,
+    /// The cloud pool the step creates, changes or deletes.
+    pub cloud_name: String,
+    pub step: StepName,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StepName {
+    Create,
+    Update,
+    /// The new pool of a create-before-destroy replacement.
+    CreateReplacement,
+    /// A delete-first replacement: the pool is deleted, then created again.
+    DeleteThenCreate,
+    /// The old pool of a create-before-destroy replacement, deleted once the new one is
+    /// ready and everything else has run.
+    DeleteReplaced,
+    Delete,
 }
 
 /// A destructive part of a plan.
@@ -64,7 +93,7 @@ pub enum HazardKind {
 /// The plans for several clusters, planned in one run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct FleetDocument {
-    /// The version of this document's shape; `"1"`.
+    /// The version of this document's shape; `"2"`.
     pub format_version: FormatVersion,
     /// One complete single-cluster plan document per cluster, in the order planned.
     pub clusters: Vec<PlanDocument>,
@@ -95,6 +124,9 @@ pub struct ChangeCounts {
     pub replace: u32,
     /// Pools to delete.
     pub destroy: u32,
+    /// Pools the cloud reports busy, degraded or failed (see each change's `health`). A plan
+    /// with changes or attention is not clean: `plan --detailed-exitcode` exits 2.
+    pub attention: u32,
 }
 
 /// What happens to one pool.
@@ -128,6 +160,9 @@ pub enum ReasonKind {
     /// A second pool carries this logical name, left over from an interrupted
     /// replacement; the one that matches the blueprint stays (with `delete`).
     Leftover,
+    /// The cloud reports the pool failed (`health` says how, in its words): it is deleted
+    /// and created again (with `replace`, strategy `delete_first`).
+    Failed,
 }
 
 /// How a replacement is carried out.
@@ -201,6 +236,33 @@ pub struct PoolChangeDocument {
     pub desired: Option<PoolDocument>,
     /// What the pool is now; `null` for `create`.
     pub live: Option<PoolDocument>,
+    /// The live pool's health when the cloud reports it busy, degraded or failed, in the
+    /// cloud's words; `null` when it is ready (or for `create`).
+    pub health: Option<HealthDocument>,
+}
+
+/// A live pool that is not ready.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct HealthDocument {
+    pub state: PoolStateName,
+    /// The cloud's status word (`RECONCILING`, `ERROR`, `RUNNING_WITH_ERROR`, ...).
+    pub status: String,
+    /// What the cloud says about it, when it says anything.
+    pub message: Option<String>,
+}
+
+/// A pool's state, the same for every cloud.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PoolStateName {
+    /// Running, nothing in progress (never reported in `health`).
+    Ready,
+    /// An operation is in progress: its settings may still change; `apply` waits for it.
+    Busy,
+    /// Running, but the cloud reports problems.
+    Degraded,
+    /// Unusable: the plan creates it again.
+    Failed,
 }
 
 /// One field's change. `old` and `new` are display strings, as the human plan shows them
@@ -281,12 +343,39 @@ pub struct GpuDocument {
 impl PlanDocument {
     pub fn new(plan: &Plan) -> Self {
         PlanDocument {
-            format_version: FormatVersion::V1,
+            format_version: FormatVersion::V2,
             provider: plan.provider.clone(),
             cluster: plan.cluster.clone(),
-            summary: ChangeCounts::from(plan.summary()),
+            summary: ChangeCounts {
+                attention: count(plan.unhealthy().count()),
+                ..ChangeCounts::from(plan.summary())
+            },
             changes: plan.changes.iter().map(PoolChangeDocument::from).collect(),
             unmanaged: plan.unmanaged.clone(),
+            steps: plan
+                .steps()
+                .iter()
+                .map(|step| StepDocument {
+                    pool: step.change.pool.clone(),
+                    cloud_name: match step.kind {
+                        StepKind::CreateReplacement => step
+                            .change
+                            .desired
+                            .as_ref()
+                            .map(|d| d.name.clone())
+                            .unwrap_or_default(),
+                        _ => step.change.cloud_name.clone(),
+                    },
+                    step: match step.kind {
+                        StepKind::Create => StepName::Create,
+                        StepKind::Update => StepName::Update,
+                        StepKind::CreateReplacement => StepName::CreateReplacement,
+                        StepKind::DeleteThenCreate => StepName::DeleteThenCreate,
+                        StepKind::DeleteReplaced => StepName::DeleteReplaced,
+                        StepKind::Delete => StepName::Delete,
+                    },
+                })
+                .collect(),
             hazards: plan
                 .hazards()
                 .into_iter()
@@ -324,9 +413,10 @@ impl FleetDocument {
                 change: total.change + c.summary.change,
                 replace: total.replace + c.summary.replace,
                 destroy: total.destroy + c.summary.destroy,
+                attention: total.attention + c.summary.attention,
             });
         FleetDocument {
-            format_version: FormatVersion::V1,
+            format_version: FormatVersion::V2,
             clusters,
             failed,
             summary,
@@ -345,6 +435,7 @@ impl From<Summary> for ChangeCounts {
             change: count(s.change),
             replace: count(s.replace),
             destroy: count(s.destroy),
+            attention: 0,
         }
     }
 }
@@ -401,6 +492,10 @@ impl From<&Reason> for ReasonDocument {
                 kind: ReasonKind::Leftover,
                 fields: Vec::new(),
             },
+            Reason::Failed => ReasonDocument {
+                kind: ReasonKind::Failed,
+                fields: Vec::new(),
+            },
         }
     }
 }
@@ -430,6 +525,16 @@ impl From<&PoolChange> for PoolChangeDocument {
                 .collect(),
             desired: change.desired.as_ref().map(PoolDocument::from),
             live: change.live.as_ref().map(PoolDocument::from),
+            health: change.health.as_ref().map(|h| HealthDocument {
+                state: match h.state {
+                    PoolState::Ready => PoolStateName::Ready,
+                    PoolState::Busy => PoolStateName::Busy,
+                    PoolState::Degraded => PoolStateName::Degraded,
+                    PoolState::Failed => PoolStateName::Failed,
+                },
+                status: h.status.clone(),
+                message: h.message.clone(),
+            }),
         }
     }
 }
@@ -548,7 +653,7 @@ mod tests {
     #[test]
     fn the_version_is_the_string_one() {
         assert_eq!(
-            serde_json::to_value(FormatVersion::V1).expect("serializes"),
+            serde_json::to_value(FormatVersion::V2).expect("serializes"),
             serde_json::json!(FORMAT_VERSION)
         );
     }

@@ -1,6 +1,7 @@
 //! The Markdown plan, for a pull-request comment: summary line, a table of changed pools,
 //! then one collapsible block per pool with its field changes as a diff.
 
+use super::FailedCluster;
 use crate::blueprint::ReplaceStrategy;
 use crate::plan::{Action, Plan, PoolChange, Reason, Summary};
 use poolctl_provider::{PoolSpec, Scaling};
@@ -19,9 +20,9 @@ pub fn markdown(plan: &Plan) -> String {
     out
 }
 
-/// Renders the plans for several clusters: the totals and a table of clusters, then one
-/// section per cluster.
-pub fn markdown_fleet(plans: &[Plan]) -> String {
+/// Renders the plans for several clusters: the totals, the blueprints that could not be
+/// planned, a table of clusters, then one section per cluster.
+pub fn markdown_fleet(plans: &[Plan], failed: &[FailedCluster]) -> String {
     let mut out = String::new();
     let noun = if plans.len() == 1 {
         "cluster"
@@ -29,6 +30,25 @@ pub fn markdown_fleet(plans: &[Plan]) -> String {
         "clusters"
     };
     let _ = writeln!(out, "## poolctl plan: {} {noun}\n", plans.len());
+    if !failed.is_empty() {
+        let _ =
+            writeln!(
+            out,
+            "> [!CAUTION]\n> **{} {} could not be planned**: their clusters are missing below.\n",
+            failed.len(),
+            if failed.len() == 1 { "blueprint" } else { "blueprints" }
+        );
+        out.push_str("| Blueprint | Error |\n|---|---|\n");
+        for failure in failed {
+            let _ = writeln!(
+                out,
+                "| {} | {} |",
+                cell(&code(&failure.blueprint)),
+                cell(&failure.error)
+            );
+        }
+        out.push('\n');
+    }
     if plans.is_empty() {
         out.push_str("No clusters were planned.\n");
         return out;
@@ -83,7 +103,7 @@ fn summary_line(s: Summary) -> String {
 
 /// Everything under a cluster's heading.
 fn render_cluster(out: &mut String, plan: &Plan) {
-    if !plan.has_changes() {
+    if plan.is_clean() {
         let n = plan.changes.len();
         let _ = writeln!(
             out,
@@ -93,11 +113,34 @@ fn render_cluster(out: &mut String, plan: &Plan) {
         render_unmanaged(out, plan);
         return;
     }
-    let _ = writeln!(out, "{}\n", summary_line(plan.summary()));
+    if plan.has_changes() {
+        let _ = writeln!(out, "{}\n", summary_line(plan.summary()));
+    } else {
+        out.push_str("**Nothing to change**, but the cloud reports pools that are not ready.\n\n");
+    }
+    let unhealthy = plan.unhealthy().count();
+    if unhealthy > 0 {
+        let _ = writeln!(
+            out,
+            "> [!WARNING]\n> **{unhealthy} {} not ready** (marked `!`): {}.\n",
+            if unhealthy == 1 {
+                "pool is"
+            } else {
+                "pools are"
+            },
+            plan.unhealthy()
+                .filter_map(|c| c
+                    .health
+                    .as_ref()
+                    .map(|h| format!("{} is {h}", code(&c.pool))))
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+    }
     let changed: Vec<&PoolChange> = plan
         .changes
         .iter()
-        .filter(|c| c.action != Action::NoOp)
+        .filter(|c| c.action != Action::NoOp || c.health.is_some())
         .collect();
     for change in changed
         .iter()
@@ -119,10 +162,14 @@ fn render_cluster(out: &mut String, plan: &Plan) {
     out.push_str("| Action | Pool | Change |\n");
     out.push_str("|:-:|---|---|\n");
     for change in &changed {
+        let symbol = match (change.action, &change.health) {
+            (Action::NoOp, Some(_)) => "!",
+            _ => change.action.symbol(),
+        };
         let _ = writeln!(
             out,
             "| {} | {} | {} |",
-            cell(&code(change.action.symbol())),
+            cell(&code(symbol)),
             cell(&pool_name(change)),
             cell(&what(change))
         );
@@ -130,11 +177,23 @@ fn render_cluster(out: &mut String, plan: &Plan) {
     let unchanged: Vec<String> = plan
         .changes
         .iter()
-        .filter(|c| c.action == Action::NoOp)
+        .filter(|c| c.action == Action::NoOp && c.health.is_none())
         .map(pool_name)
         .collect();
     if !unchanged.is_empty() {
         let _ = writeln!(out, "\nUnchanged: {}.", unchanged.join(", "));
+    }
+    let steps = plan.steps();
+    if steps.len() > 1 {
+        let order: Vec<String> = steps
+            .iter()
+            .map(|step| code(&super::step_line(step)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "\nApply order (deletes last, none after a failure): {}.",
+            order.join(" → ")
+        );
     }
     for change in changed {
         render_details(out, change);
@@ -191,6 +250,9 @@ fn what(change: &PoolChange) -> String {
             format!("adopt, then update in place: {}", fields(false))
         }
         (Action::Update, _) => format!("update in place: {}", fields(false)),
+        (Action::Replace, Some(Reason::Failed)) => {
+            "create again: the cloud reports it failed".to_string()
+        }
         (Action::Replace, _) => format!("replace: {} cannot change in place", fields(true)),
         (Action::Delete, Some(Reason::NotInBlueprint)) => {
             "delete: no longer in the blueprint".to_string()
@@ -199,7 +261,10 @@ fn what(change: &PoolChange) -> String {
             "delete: left over from an interrupted replacement".to_string()
         }
         (Action::Delete, _) => "delete".to_string(),
-        (Action::NoOp, _) => "none".to_string(),
+        (Action::NoOp, _) => match &change.health {
+            Some(health) => super::human::health_note(change, health),
+            None => "none".to_string(),
+        },
     }
 }
 
@@ -212,6 +277,9 @@ fn render_details(out: &mut String, change: &PoolChange) {
                 .to_string()
         }
         (Action::Update, _) => "will be updated in place".to_string(),
+        (Action::Replace, Some(Reason::Failed)) => {
+            "must be created again: the cloud reports it failed".to_string()
+        }
         (Action::Replace, _) => {
             let core = if change.core { " (core pool)" } else { "" };
             match (&change.replace_strategy, &change.desired) {
@@ -235,7 +303,7 @@ fn render_details(out: &mut String, change: &PoolChange) {
                 .to_string()
         }
         (Action::Delete, _) => "will be deleted".to_string(),
-        (Action::NoOp, _) => "is up to date".to_string(),
+        (Action::NoOp, _) => "needs no change".to_string(),
     };
     let mut name = format!("<b>{}</b>", html(&change.pool));
     if change.cloud_name != change.pool {
@@ -246,6 +314,9 @@ fn render_details(out: &mut String, change: &PoolChange) {
         );
     }
     let mut lines = Vec::new();
+    if let Some(health) = &change.health {
+        lines.push(format!("!   {}", super::human::health_note(change, health)));
+    }
     match change.action {
         Action::Create => {
             if let Some(spec) = &change.desired {
@@ -274,10 +345,14 @@ fn render_details(out: &mut String, change: &PoolChange) {
         }
         Action::NoOp => {}
     }
+    let symbol = match (change.action, &change.health) {
+        (Action::NoOp, Some(_)) => "!",
+        _ => change.action.symbol(),
+    };
     let _ = writeln!(
         out,
         "\n<details><summary><code>{}</code> {name} {headline}</summary>\n",
-        html(change.action.symbol())
+        html(symbol)
     );
     if !lines.is_empty() {
         let body = lines.join("\n");

@@ -6,9 +6,9 @@ mod human;
 mod json;
 mod markdown;
 
-pub use human::{human, Style};
+pub use human::{human, human_fleet, Style};
 
-use crate::plan::{Plan, PoolChange};
+use crate::plan::{Plan, PoolChange, Step, StepKind};
 use poolctl_provider::{PoolSpec, Scaling};
 
 /// A whole pool as rows of (blueprint key, value), as the human and Markdown plans show
@@ -78,6 +78,27 @@ pub(crate) fn field_notes(change: &PoolChange) -> Vec<String> {
             }
         })
         .collect()
+}
+
+/// One step of the apply order as a user reads it: `+ core`, `- batch (replaced by
+/// batch-3f2a)`.
+pub(crate) fn step_line(step: &Step<'_>) -> String {
+    let change = step.change;
+    let new_name = change
+        .desired
+        .as_ref()
+        .map(|d| d.name.as_str())
+        .unwrap_or("?");
+    match step.kind {
+        StepKind::Create => format!("+ {}", change.cloud_name),
+        StepKind::Update => format!("~ {}", change.cloud_name),
+        StepKind::CreateReplacement => format!("+ {new_name} (replaces {})", change.cloud_name),
+        StepKind::DeleteThenCreate => {
+            format!("-/+ {} (deleted, then created again)", change.cloud_name)
+        }
+        StepKind::DeleteReplaced => format!("- {} (replaced by {new_name})", change.cloud_name),
+        StepKind::Delete => format!("- {}", change.cloud_name),
+    }
 }
 
 /// The warnings of a plan that `apply` refuses without `--allow-destroy-core`.

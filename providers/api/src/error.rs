@@ -31,6 +31,13 @@ pub enum ProviderError {
         seconds: u64,
         last: String,
     },
+    /// The request reached the cloud, but its answer did not come back: it may or may not
+    /// have been carried out. Returned only for calls that must not simply be sent again
+    /// (a create), so that the caller can look before it retries.
+    #[error(
+        "{call}: the answer was lost ({message}); the request may or may not have been carried out"
+    )]
+    AnswerLost { call: String, message: String },
     #[error("{call}: could not reach {endpoint}: {message}")]
     Transport {
         call: String,

@@ -17,8 +17,8 @@ pub use capability::{
 };
 pub use error::{ProviderError, ProviderResult};
 pub use model::{
-    ClusterInfo, ClusterTarget, Effect, ExtraValue, Gpu, LivePool, ParseTaintError, PoolSpec,
-    PoolUpdate, Scaling, Taint,
+    ClusterInfo, ClusterTarget, Effect, ExtraValue, Gpu, Health, LivePool, ParseTaintError,
+    PoolSpec, PoolState, PoolUpdate, Scaling, Taint,
 };
 pub use naming::{replacement_name, valid_pool_name};
 pub use owned::without_cloud_owned;
@@ -67,4 +67,12 @@ pub trait Provider: Send + Sync {
     ) -> ProviderResult<()>;
 
     async fn delete_pool(&self, name: &str, progress: &dyn Progress) -> ProviderResult<()>;
+
+    /// Waits while the pool is busy with an operation (within the provider's operation
+    /// deadline), then reports its health; `None` when the pool no longer exists.
+    async fn wait_for_pool(
+        &self,
+        name: &str,
+        progress: &dyn Progress,
+    ) -> ProviderResult<Option<Health>>;
 }

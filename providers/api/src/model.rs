@@ -209,10 +209,54 @@ impl PoolSpec {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LivePool {
     pub spec: PoolSpec,
-    /// The cloud's own status word (`RUNNING`, `PROVISIONING`, ...).
-    pub status: String,
+    pub health: Health,
     /// Kubernetes version of the nodes, when the cloud reports one.
     pub version: Option<String>,
+}
+
+/// Whether a pool can be used and changed now, the same for every cloud.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PoolState {
+    /// Running, nothing in progress.
+    Ready,
+    /// An operation is in progress (GKE PROVISIONING, RECONCILING, STOPPING; AKS Creating,
+    /// Updating, Deleting; EKS CREATING, UPDATING, DELETING): its settings may still change,
+    /// and a change must wait for it.
+    Busy,
+    /// Running, but the cloud reports problems (GKE RUNNING_WITH_ERROR, EKS DEGRADED).
+    Degraded,
+    /// Unusable (GKE ERROR, AKS Failed, EKS CREATE_FAILED): it must be created again.
+    Failed,
+}
+
+/// A live pool's state, with the cloud's own words for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub state: PoolState,
+    /// The cloud's status word (`RUNNING`, `Succeeded`, `CREATE_FAILED`, ...).
+    pub status: String,
+    /// What the cloud says about it (GKE statusMessage, AKS error, EKS health issues).
+    pub message: Option<String>,
+}
+
+impl Health {
+    pub fn ready(status: impl Into<String>) -> Self {
+        Health {
+            state: PoolState::Ready,
+            status: status.into(),
+            message: None,
+        }
+    }
+}
+
+impl fmt::Display for Health {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.message {
+            Some(message) if !message.is_empty() => write!(f, "{}: {message}", self.status),
+            _ => f.write_str(&self.status),
+        }
+    }
 }
 
 /// One in-place change, as the plan asks a provider to make it. Each variant replaces

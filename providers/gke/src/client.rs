@@ -94,6 +94,9 @@ enum Attempt {
         /// The endpoint did not answer at all: worth a few tries, not a long wait, since
         /// a wrong endpoint is far more common than an outage.
         unreachable: bool,
+        /// The request may have been carried out (a 5xx, a connection dropped after the
+        /// request went out): safe to send again only when doing it twice does no harm.
+        maybe_done: bool,
     },
     Fail(ProviderError),
 }
@@ -173,7 +176,8 @@ impl Client {
     }
 
     /// Sends one request, retrying busy and throttled answers within the retry budget,
-    /// and decodes the JSON answer.
+    /// and decodes the JSON answer. For requests that do no harm when repeated (reads,
+    /// updates to a value, deletes).
     pub async fn call<B: Serialize, T: DeserializeOwned>(
         &self,
         call: &str,
@@ -182,7 +186,37 @@ impl Client {
         body: Option<&B>,
         progress: &dyn Progress,
     ) -> ProviderResult<T> {
-        let bytes = self.call_raw(call, method, url, body, progress).await?;
+        self.call_with(call, method, url, body, progress, true)
+            .await
+    }
+
+    /// Like [`Client::call`], for a request that must not be sent twice (a create): when
+    /// its answer is lost, it is not retried but reported as
+    /// [`ProviderError::AnswerLost`], so that the caller can look before it tries again.
+    pub async fn call_once<B: Serialize, T: DeserializeOwned>(
+        &self,
+        call: &str,
+        method: Method,
+        url: &str,
+        body: Option<&B>,
+        progress: &dyn Progress,
+    ) -> ProviderResult<T> {
+        self.call_with(call, method, url, body, progress, false)
+            .await
+    }
+
+    async fn call_with<B: Serialize, T: DeserializeOwned>(
+        &self,
+        call: &str,
+        method: Method,
+        url: &str,
+        body: Option<&B>,
+        progress: &dyn Progress,
+        repeatable: bool,
+    ) -> ProviderResult<T> {
+        let bytes = self
+            .call_raw(call, method, url, body, progress, repeatable)
+            .await?;
         let bytes = if bytes.is_empty() {
             b"{}".to_vec()
         } else {
@@ -201,6 +235,7 @@ impl Client {
         url: &str,
         body: Option<&B>,
         progress: &dyn Progress,
+        repeatable: bool,
     ) -> ProviderResult<Vec<u8>> {
         let started = Instant::now();
         let mut delays = ExponentialBuilder::default()
@@ -255,7 +290,15 @@ impl Client {
                     reason,
                     retry_after,
                     unreachable,
+                    maybe_done,
                 } => {
+                    if maybe_done && !repeatable {
+                        log_end(status, attempts);
+                        return Err(ProviderError::AnswerLost {
+                            call: call.to_string(),
+                            message: reason,
+                        });
+                    }
                     if unreachable {
                         unreachable_attempts += 1;
                         if unreachable_attempts >= UNREACHABLE_ATTEMPTS {
@@ -320,6 +363,18 @@ impl Client {
                     reason: error_chain(&e),
                     retry_after: None,
                     unreachable: true,
+                    maybe_done: false,
+                };
+                return (retry, None);
+            }
+            // The request went out and the connection broke or timed out: it may have
+            // landed. A repeatable request is sent again; a create is looked for first.
+            Err(e) if e.is_timeout() || e.is_request() => {
+                let retry = Attempt::Retry {
+                    reason: error_chain(&e),
+                    retry_after: None,
+                    unreachable: false,
+                    maybe_done: true,
                 };
                 return (retry, None);
             }
@@ -358,6 +413,7 @@ impl Client {
                     reason: format!("answer cut short: {e}"),
                     retry_after: None,
                     unreachable: false,
+                    maybe_done: true,
                 }
             }
         };
@@ -389,6 +445,9 @@ impl Client {
                 reason: format!("{} {code}: {message}", status.as_u16()),
                 retry_after,
                 unreachable: false,
+                // A server error says nothing of whether the request was carried out;
+                // throttling and "busy, try again" say it was not.
+                maybe_done: status.is_server_error(),
             };
         }
         Attempt::Fail(ProviderError::Api {

@@ -6,7 +6,8 @@ use crate::wire::{
     NodePoolAutoscaling, NodeTaint,
 };
 use poolctl_provider::{
-    Effect, ExtraValue, Field, Gpu, PoolSpec, ProviderError, ProviderResult, Scaling, Taint,
+    Effect, ExtraValue, Field, Gpu, Health, PoolSpec, PoolState, ProviderError, ProviderResult,
+    Scaling, Taint,
 };
 use std::collections::BTreeMap;
 
@@ -126,6 +127,7 @@ pub fn pool_to_wire(spec: &PoolSpec, zones: &[String]) -> ProviderResult<NodePoo
         },
         instance_group_urls: Vec::new(),
         status: None,
+        status_message: None,
         version: None,
     })
 }
@@ -176,6 +178,35 @@ pub fn pool_from_wire(pool: &NodePool, static_nodes: Option<u32>) -> PoolSpec {
     };
     spec.normalize();
     spec
+}
+
+/// A pool's health from its `status` and `statusMessage` (NodePool.status in the
+/// discovery document). A status poolctl does not know is never taken for ready.
+pub fn health_from_wire(pool: &NodePool) -> Health {
+    let status = pool.status.clone().unwrap_or_default();
+    let message = pool.status_message.clone().filter(|m| !m.is_empty());
+    let (state, message) = match status.as_str() {
+        "RUNNING" => (PoolState::Ready, message),
+        "PROVISIONING" | "RECONCILING" | "STOPPING" => (PoolState::Busy, message),
+        "RUNNING_WITH_ERROR" => (PoolState::Degraded, message),
+        "ERROR" => (PoolState::Failed, message),
+        "" => (
+            PoolState::Degraded,
+            Some("GKE reported no status for this pool".to_string()),
+        ),
+        other => (
+            PoolState::Degraded,
+            Some(match message {
+                Some(m) => format!("{m} (a status this version of poolctl does not know: {other})"),
+                None => format!("a status this version of poolctl does not know: {other}"),
+            }),
+        ),
+    };
+    Health {
+        state,
+        status,
+        message,
+    }
 }
 
 /// The provider extras GKE reports for a pool; a value GKE leaves out stays out.
@@ -262,6 +293,28 @@ mod tests {
             };
             assert_eq!(pool_from_wire(&wire, static_nodes), desired);
         }
+    }
+
+    #[test]
+    fn every_gke_status_maps_to_a_state_and_unknown_ones_are_never_ready() {
+        let health = |status: Option<&str>| {
+            let pool = NodePool {
+                name: "p".into(),
+                status: status.map(str::to_string),
+                status_message: Some("details".into()),
+                ..NodePool::default()
+            };
+            health_from_wire(&pool).state
+        };
+        assert_eq!(health(Some("RUNNING")), PoolState::Ready);
+        for busy in ["PROVISIONING", "RECONCILING", "STOPPING"] {
+            assert_eq!(health(Some(busy)), PoolState::Busy, "{busy}");
+        }
+        assert_eq!(health(Some("RUNNING_WITH_ERROR")), PoolState::Degraded);
+        assert_eq!(health(Some("ERROR")), PoolState::Failed);
+        assert_eq!(health(Some("STATUS_UNSPECIFIED")), PoolState::Degraded);
+        assert_eq!(health(Some("REPAIRING")), PoolState::Degraded);
+        assert_eq!(health(None), PoolState::Degraded);
     }
 
     #[test]

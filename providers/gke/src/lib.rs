@@ -14,8 +14,8 @@ pub use client::{AuthMode, RetryPolicy};
 use async_trait::async_trait;
 use client::Client;
 use poolctl_provider::{
-    CapabilityTable, ClusterInfo, ClusterTarget, ExtraValue, Field, LivePool, PoolSpec, PoolUpdate,
-    Progress, Provider, ProviderError, ProviderResult, Scaling,
+    CapabilityTable, ClusterInfo, ClusterTarget, ExtraValue, Field, Health, LivePool, PoolSpec,
+    PoolState, PoolUpdate, Progress, Provider, ProviderError, ProviderResult, Scaling,
 };
 use reqwest::Method;
 use std::time::{Duration, Instant};
@@ -25,6 +25,8 @@ use wire::{
 };
 
 const DEFAULT_ENDPOINT: &str = "https://container.googleapis.com";
+/// Creates whose answer was lost (and whose pool was then not found) before giving up.
+const LOST_CREATE_ATTEMPTS: u32 = 3;
 const DEFAULT_COMPUTE_ENDPOINT: &str = "https://compute.googleapis.com";
 
 /// Tuning that tests and the embedded emulator change; real runs keep the defaults.
@@ -356,7 +358,7 @@ impl Provider for GkeProvider {
             .zip(sizes)
             .map(|(pool, static_nodes)| LivePool {
                 spec: convert::pool_from_wire(pool, static_nodes),
-                status: pool.status.clone().unwrap_or_default(),
+                health: convert::health_from_wire(pool),
                 version: pool.version.clone(),
             })
             .collect();
@@ -373,14 +375,46 @@ impl Provider for GkeProvider {
         let body = CreateNodePoolRequest {
             node_pool: convert::pool_to_wire(spec, &zones)?,
         };
-        self.mutate(
-            &format!("create node pool {}", spec.name),
-            Method::POST,
-            &format!("{}/nodePools", self.cluster_url),
-            Some(&body),
-            progress,
-        )
-        .await
+        let call = format!("create node pool {}", spec.name);
+        let url = format!("{}/nodePools", self.cluster_url);
+        let mut lost = 0u32;
+        loop {
+            // A create must never be sent twice: when its answer is lost, the pool may
+            // exist already, so look before sending it again.
+            match self
+                .client
+                .call_once::<_, Operation>(&call, Method::POST, &url, Some(&body), progress)
+                .await
+            {
+                Ok(operation) => return self.wait(&call, operation, progress).await,
+                Err(ProviderError::AnswerLost { message, .. }) => {
+                    lost += 1;
+                    progress.status(&format!(
+                        "the answer to the create was lost ({message}); looking for the pool"
+                    ));
+                    match self.wait_for_pool(&spec.name, progress).await? {
+                        Some(health) if health.state == PoolState::Failed => {
+                            return Err(ProviderError::OperationFailed {
+                                call,
+                                operation: "(its answer was lost)".to_string(),
+                                message: health.to_string(),
+                            })
+                        }
+                        Some(_) => return Ok(()),
+                        None if lost >= LOST_CREATE_ATTEMPTS => {
+                            return Err(ProviderError::RetriesExhausted {
+                                call,
+                                attempts: lost,
+                                seconds: 0,
+                                last: message,
+                            })
+                        }
+                        None => tokio::time::sleep(self.options.retry.first_delay * lost).await,
+                    }
+                }
+                Err(err) => return Err(err),
+            }
+        }
     }
 
     async fn update_pool(
@@ -463,14 +497,57 @@ impl Provider for GkeProvider {
         self.put(name, &what.join(", "), body, progress).await
     }
 
+    async fn wait_for_pool(
+        &self,
+        name: &str,
+        progress: &dyn Progress,
+    ) -> ProviderResult<Option<Health>> {
+        let started = Instant::now();
+        let mut delay = self.options.poll_first;
+        loop {
+            let pool = match self.get_pool(name, progress).await {
+                Ok(pool) => pool,
+                Err(ProviderError::Api { status: 404, .. }) => return Ok(None),
+                Err(err) => return Err(err),
+            };
+            let health = convert::health_from_wire(&pool);
+            if health.state != PoolState::Busy {
+                return Ok(Some(health));
+            }
+            if started.elapsed() > self.options.operation_timeout {
+                return Err(ProviderError::OperationFailed {
+                    call: format!("wait for node pool {name}"),
+                    operation: "(another client's)".to_string(),
+                    message: format!(
+                        "the pool is still {health} after {} minutes",
+                        started.elapsed().as_secs() / 60
+                    ),
+                });
+            }
+            progress.status(&format!("waiting: the pool is busy ({health})"));
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(self.options.poll_max);
+        }
+    }
+
     async fn delete_pool(&self, name: &str, progress: &dyn Progress) -> ProviderResult<()> {
-        self.mutate(
-            &format!("delete node pool {name}"),
-            Method::DELETE,
-            &self.pool_url(name),
-            None::<&()>,
-            progress,
-        )
-        .await
+        let deleted = self
+            .mutate(
+                &format!("delete node pool {name}"),
+                Method::DELETE,
+                &self.pool_url(name),
+                None::<&()>,
+                progress,
+            )
+            .await;
+        match deleted {
+            // Gone already: a delete sent again after its answer was lost, or a pool
+            // someone else removed. Either way what the plan wanted is true.
+            Err(ProviderError::Api { status: 404, .. }) => {
+                progress.status("the pool is gone already");
+                Ok(())
+            }
+            other => other,
+        }
     }
 }

@@ -65,6 +65,8 @@ pub struct NodePool {
     #[serde(default, skip_serializing)]
     pub status: Option<String>,
     #[serde(default, skip_serializing)]
+    pub status_message: Option<String>,
+    #[serde(default, skip_serializing)]
     pub version: Option<String>,
 }
 
@@ -203,11 +205,12 @@ pub struct SetNodePoolSizeRequest {
     pub node_count: i32,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// `name` and `status` decide what poolctl does next (poll which operation, and whether
+/// it is over), so an answer without them is an error, never a default.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Operation {
     pub name: String,
-    #[serde(default)]
     pub status: String,
     #[serde(default)]
     pub operation_type: Option<String>,
