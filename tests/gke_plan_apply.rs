@@ -3,7 +3,7 @@
 mod common;
 
 use common::contract::assert_bodies_follow_contract;
-use common::{gke_blueprint, stdout_of, Emu, Workspace, ANALYTICS_POOLS};
+use common::{applied_workspace, gke_blueprint, stdout_of, Emu, Workspace, ANALYTICS_POOLS};
 
 /// Applies the analytics blueprint and checks that a second plan is empty.
 fn applied(emu: &Emu) -> Workspace {
@@ -332,5 +332,39 @@ fn naming_a_pool_poolctl_did_not_create_adopts_it() {
         Some(serde_json::json!({"resourceLabels": {"labels": {
             "poolctl-blueprint": "analytics", "poolctl-class": "workload", "poolctl-pool": "legacy"}}}))
     );
+    assert_no_changes(&ws);
+}
+
+#[test]
+fn static_sizes_are_read_from_the_compute_endpoint_when_one_is_given() {
+    let emu = Emu::start();
+    let core = "[pools.core]\nclass = \"core\"\nmachine_type = \"e2-standard-4\"\nsize = 3\n";
+    let ws = applied_workspace(&emu, core);
+    // A Compute endpoint of its own (a private one, say): the instance groups are read
+    // there, not from the Container endpoint.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let compute = format!("http://{}", closed.local_addr().expect("addr"));
+    drop(closed);
+    let with_compute = gke_blueprint(&emu.endpoint(), core).replace(
+        "endpoint = ",
+        &format!("compute_endpoint = \"{compute}\"\nendpoint = "),
+    );
+    ws.write(&with_compute);
+    let out = ws.poolctl(&["plan"]).output().expect("runs");
+    let err = common::stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("read instance groups of node pool core"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("could not reach {}", &compute["http://".len()..])),
+        "{err}"
+    );
+    // Given as the emulator, which serves Compute too, it works.
+    ws.write(&gke_blueprint(&emu.endpoint(), core).replace(
+        "endpoint = ",
+        &format!("compute_endpoint = \"{}\"\nendpoint = ", emu.endpoint()),
+    ));
     assert_no_changes(&ws);
 }

@@ -27,6 +27,7 @@ pub(crate) struct RawCluster {
     pub(crate) project: Field<String>,
     pub(crate) location: Field<String>,
     pub(crate) endpoint: Field<String>,
+    pub(crate) compute_endpoint: Field<String>,
     pub(crate) emulator: Field<bool>,
 }
 
@@ -101,7 +102,13 @@ const LATER_TOP_KEYS: &[(&str, &str)] = &[
     ("env", "environment overlays (`[env.NAME]`) are"),
 ];
 const CLUSTER_KEYS: &[&str] = &[
-    "provider", "name", "project", "location", "endpoint", "emulator",
+    "provider",
+    "name",
+    "project",
+    "location",
+    "endpoint",
+    "compute_endpoint",
+    "emulator",
 ];
 const SHARED_KEYS: &[&str] = &[
     "labels",
@@ -296,6 +303,7 @@ impl Reader<'_> {
             project: self.string(t, "project"),
             location: self.string(t, "location"),
             endpoint: self.string(t, "endpoint"),
+            compute_endpoint: self.string(t, "compute_endpoint"),
             emulator: self.boolean(t, "emulator"),
         }
     }

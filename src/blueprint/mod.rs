@@ -68,6 +68,8 @@ pub struct ClusterConfig {
     pub project: Option<String>,
     pub location: Option<String>,
     pub endpoint: Option<String>,
+    /// GKE: the Compute API's base URL (static pools' instance groups are read there).
+    pub compute_endpoint: Option<String>,
     /// Run against the built-in emulator instead of the cloud.
     pub emulator: bool,
     /// The `[cluster]` header, for diagnostics.

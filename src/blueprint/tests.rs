@@ -217,6 +217,25 @@ fn gke_settings_are_checked_where_they_are_written() {
 }
 
 #[test]
+fn compute_endpoint_is_a_gke_setting() {
+    let text = format!("{GKE}compute_endpoint = \"https://compute.internal.example.com\"\n");
+    assert_eq!(
+        ok(&text).cluster.compute_endpoint.as_deref(),
+        Some("https://compute.internal.example.com")
+    );
+    let aks = format!(
+        "{}compute_endpoint = \"https://compute.example.com\"\n",
+        cluster("aks")
+    );
+    let e = single(&aks, ErrorKind::NotForProvider);
+    assert_eq!(spanned(&aks, &e), "\"https://compute.example.com\"");
+    single(
+        &format!("{GKE}compute_endpoint = \"compute.example.com\"\n"),
+        ErrorKind::InvalidValue,
+    );
+}
+
+#[test]
 fn a_setting_poolctl_cannot_plan_is_refused_at_its_line() {
     // GKE: a key no capability table entry covers (the version belongs to auto-upgrade).
     let text = format!(

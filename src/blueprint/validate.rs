@@ -104,7 +104,13 @@ fn check_cluster(raw: RawCluster, issues: &mut Issues) -> (Context, Option<Clust
             );
         }
     }
-    if let Field::Given(endpoint) = &raw.endpoint {
+    for (field, key) in [
+        (&raw.endpoint, "endpoint"),
+        (&raw.compute_endpoint, "compute_endpoint"),
+    ] {
+        let Field::Given(endpoint) = field else {
+            continue;
+        };
         let url = endpoint.get_ref();
         let rest = url
             .strip_prefix("https://")
@@ -117,7 +123,25 @@ fn check_cluster(raw: RawCluster, issues: &mut Issues) -> (Context, Option<Clust
                     format!("`{url}` is not an http(s) URL"),
                 )
                 .label("expected http://HOST[:PORT] or https://HOST[:PORT]")
-                .help("e.g. `endpoint = \"http://127.0.0.1:8787\"` for a local emulator"),
+                .help(format!(
+                    "e.g. `{key} = \"http://127.0.0.1:8787\"` for a local emulator"
+                )),
+            );
+        }
+    }
+    if let (Field::Given(compute), Some(provider)) = (&raw.compute_endpoint, provider) {
+        if provider != ProviderKind::Gke {
+            issues.push(
+                Issue::new(
+                    ErrorKind::NotForProvider,
+                    compute.span(),
+                    format!(
+                        "`compute_endpoint` is a GKE setting, not one of {}",
+                        provider.display_name()
+                    ),
+                )
+                .label("GKE only")
+                .help("GKE reads static pools' sizes from Compute; other clouds need no second endpoint"),
             );
         }
     }
@@ -137,6 +161,7 @@ fn check_cluster(raw: RawCluster, issues: &mut Issues) -> (Context, Option<Clust
             project: raw.project.given().map(|p| p.get_ref().clone()),
             location: ctx.location.clone(),
             endpoint: raw.endpoint.given().map(|e| e.get_ref().clone()),
+            compute_endpoint: raw.compute_endpoint.given().map(|e| e.get_ref().clone()),
             emulator: raw.emulator.given().is_some_and(|e| *e.get_ref()),
             span: to_span(&raw.span),
         }),

@@ -113,11 +113,18 @@ pub async fn connect(
             .ok()
             .filter(|e| !e.is_empty())
             .or_else(|| cluster.endpoint.clone()),
+        compute_endpoint: std::env::var("POOLCTL_GKE_COMPUTE_ENDPOINT")
+            .ok()
+            .filter(|e| !e.is_empty())
+            .or_else(|| cluster.compute_endpoint.clone()),
     };
     if uses_emulator(blueprint, emulator) {
         let state_dir = emulator_state_dir();
         let state_dir = std::path::absolute(&state_dir).unwrap_or(state_dir);
-        target.endpoint = Some(emulators.endpoint_for(state_dir).await?);
+        let endpoint = emulators.endpoint_for(state_dir).await?;
+        // The emulator serves the Compute reads too.
+        target.compute_endpoint = Some(endpoint.clone());
+        target.endpoint = Some(endpoint);
     }
     match cluster.provider {
         ProviderKind::Gke => Ok(Box::new(poolctl_gke::GkeProvider::new(&target)?)),

@@ -18,6 +18,10 @@ pub struct ClusterTarget {
     pub location: Option<String>,
     /// Base URL override (private endpoint, sovereign cloud, emulator).
     pub endpoint: Option<String>,
+    /// GKE: base URL of the Compute API, where static pools' instance groups are read.
+    /// Defaults to Google's, or to `endpoint` when that is a loopback emulator.
+    #[serde(default)]
+    pub compute_endpoint: Option<String>,
 }
 
 /// Facts about the live cluster that planning needs.

@@ -60,6 +60,17 @@ impl GkeOptions {
     }
 }
 
+/// Where static pools' instance groups are read: the Compute endpoint given, else the
+/// Container endpoint when that is a loopback emulator (which serves both), else Google's.
+/// A private Container endpoint says nothing of where Compute is.
+fn compute_endpoint(target: &ClusterTarget, container: &str) -> String {
+    match &target.compute_endpoint {
+        Some(compute) => compute.trim_end_matches('/').to_string(),
+        None if client::is_loopback(container) => container.to_string(),
+        None => DEFAULT_COMPUTE_ENDPOINT.to_string(),
+    }
+}
+
 pub struct GkeProvider {
     client: Client,
     /// `{endpoint}/v1/projects/{p}/locations/{l}`
@@ -91,13 +102,12 @@ impl GkeProvider {
         let location = target.location.as_deref().ok_or_else(|| {
             ProviderError::Config("a GKE cluster needs `location` in [cluster]".into())
         })?;
-        let (endpoint, compute_endpoint) = match &target.endpoint {
-            Some(e) => {
-                let e = e.trim_end_matches('/').to_string();
-                (e.clone(), e)
-            }
-            None => (DEFAULT_ENDPOINT.into(), DEFAULT_COMPUTE_ENDPOINT.into()),
-        };
+        let endpoint = target
+            .endpoint
+            .as_deref()
+            .map(|e| e.trim_end_matches('/').to_string())
+            .unwrap_or_else(|| DEFAULT_ENDPOINT.into());
+        let compute_endpoint = compute_endpoint(target, &endpoint);
         let loopback = client::is_loopback(&endpoint);
         let location_url = format!("{endpoint}/v1/projects/{project}/locations/{location}");
         let cluster_url = format!("{location_url}/clusters/{}", target.name);
@@ -549,5 +559,49 @@ impl Provider for GkeProvider {
             }
             other => other,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(endpoint: Option<&str>, compute: Option<&str>) -> ClusterTarget {
+        ClusterTarget {
+            provider: "gke".into(),
+            name: "c".into(),
+            project: Some("p".into()),
+            location: Some("europe-west1".into()),
+            endpoint: endpoint.map(str::to_string),
+            compute_endpoint: compute.map(str::to_string),
+        }
+    }
+
+    fn compute_of(endpoint: Option<&str>, compute: Option<&str>) -> String {
+        GkeProvider::new(&target(endpoint, compute))
+            .expect("provider")
+            .compute_endpoint
+    }
+
+    #[test]
+    fn compute_reads_go_where_compute_is() {
+        assert_eq!(compute_of(None, None), DEFAULT_COMPUTE_ENDPOINT);
+        // A private Container endpoint is no Compute endpoint.
+        assert_eq!(
+            compute_of(Some("https://gke.internal.example.com"), None),
+            DEFAULT_COMPUTE_ENDPOINT
+        );
+        // An emulator serves both.
+        assert_eq!(
+            compute_of(Some("http://127.0.0.1:8787/"), None),
+            "http://127.0.0.1:8787"
+        );
+        assert_eq!(
+            compute_of(
+                Some("https://gke.internal.example.com"),
+                Some("https://compute.internal.example.com/")
+            ),
+            "https://compute.internal.example.com"
+        );
     }
 }

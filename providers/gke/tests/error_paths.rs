@@ -42,6 +42,7 @@ fn provider(endpoint: &str, options: GkeOptions) -> GkeProvider {
         project: Some("acme".into()),
         location: Some("europe-west1".into()),
         endpoint: Some(endpoint.to_string()),
+        compute_endpoint: None,
     };
     GkeProvider::with_options(&target, options).expect("provider")
 }
