@@ -212,6 +212,21 @@ pub struct Summary {
     pub destroy: usize,
 }
 
+impl Summary {
+    /// The counts of several clusters' plans, summed.
+    pub fn of_fleet(plans: &[Plan]) -> Summary {
+        plans
+            .iter()
+            .map(Plan::summary)
+            .fold(Summary::default(), |t, s| Summary {
+                add: t.add + s.add,
+                change: t.change + s.change,
+                replace: t.replace + s.replace,
+                destroy: t.destroy + s.destroy,
+            })
+    }
+}
+
 impl Plan {
     pub fn has_changes(&self) -> bool {
         self.changes.iter().any(|c| c.action != Action::NoOp)

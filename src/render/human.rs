@@ -159,14 +159,7 @@ pub fn human_fleet(plans: &[Plan], failed: &[FailedCluster], style: Style) -> St
         }
         out.push_str(&human(plan, style));
     }
-    let mut total = crate::plan::Summary::default();
-    for plan in plans {
-        let s = plan.summary();
-        total.add += s.add;
-        total.change += s.change;
-        total.replace += s.replace;
-        total.destroy += s.destroy;
-    }
+    let total = crate::plan::Summary::of_fleet(plans);
     let changed = plans.iter().filter(|p| !p.is_clean()).count();
     let _ = writeln!(
         out,

@@ -53,15 +53,7 @@ pub fn markdown_fleet(plans: &[Plan], failed: &[FailedCluster]) -> String {
         out.push_str("No clusters were planned.\n");
         return out;
     }
-    let total = plans
-        .iter()
-        .map(Plan::summary)
-        .fold(Summary::default(), |t, s| Summary {
-            add: t.add + s.add,
-            change: t.change + s.change,
-            replace: t.replace + s.replace,
-            destroy: t.destroy + s.destroy,
-        });
+    let total = Summary::of_fleet(plans);
     if plans.iter().any(Plan::has_changes) {
         let _ = writeln!(out, "{} (all clusters)\n", summary_line(total));
     } else {
