@@ -56,8 +56,10 @@ pub fn markdown_fleet(plans: &[Plan], failed: &[FailedCluster]) -> String {
     let total = Summary::of_fleet(plans);
     if plans.iter().any(Plan::has_changes) {
         let _ = writeln!(out, "{} (all clusters)\n", summary_line(total));
-    } else {
+    } else if plans.iter().all(Plan::is_clean) {
         out.push_str("**No changes** in any cluster.\n\n");
+    } else {
+        out.push_str("**Nothing to change**, but some pools are not ready: see below.\n\n");
     }
     out.push_str("| Provider | Cluster | Add | Change | Replace | Destroy |\n");
     out.push_str("|---|---|--:|--:|--:|--:|\n");
