@@ -368,3 +368,22 @@ fn static_sizes_are_read_from_the_compute_endpoint_when_one_is_given() {
     ));
     assert_no_changes(&ws);
 }
+
+#[test]
+fn a_pool_whose_zones_are_no_longer_named_moves_back_to_the_clusters_zones() {
+    let emu = Emu::start();
+    let two_zones = "[pools.core]\nclass = \"core\"\nmachine_type = \"e2-standard-4\"\nsize = 4\nzones = [\"europe-west1-c\", \"europe-west1-b\"]\n";
+    let ws = applied_workspace(&emu, two_zones);
+    // The pool is to run where the cluster runs (three zones), with three nodes in each.
+    let cluster_zones =
+        "[pools.core]\nclass = \"core\"\nmachine_type = \"e2-standard-4\"\nsize = 9\n";
+    ws.write(&gke_blueprint(&emu.endpoint(), cluster_zones));
+    let plan = plan_with_changes(&ws);
+    assert!(
+        plan.contains("zones    [europe-west1-b, europe-west1-c] -> [europe-west1-b, europe-west1-c, europe-west1-d]"),
+        "{plan}"
+    );
+    assert!(plan.contains("scaling  size 4 -> size 9"), "{plan}");
+    apply(&ws);
+    assert_no_changes(&ws);
+}

@@ -89,13 +89,16 @@ pub async fn plan_cluster(
 ) -> Result<Planned, PlanError> {
     // Independent reads go out together: on a fleet plan, each cluster's critical path
     // is then one round trip shorter.
-    let (live, zones) = futures::join!(
-        provider.list_pools(),
-        check_static_sizes(blueprint, provider)
-    );
+    let (live, cluster_zones) =
+        futures::join!(provider.list_pools(), cluster_zones(blueprint, provider));
     let live = live?;
-    zones?;
-    let desired = desired_pools(blueprint);
+    let cluster_zones = cluster_zones?;
+    // A pool that names no zones is meant to run in the cluster's: a live pool in other
+    // zones (the blueprint's `zones` removed, say) differs from that.
+    let mut desired = desired_pools(blueprint);
+    for want in desired.iter_mut().filter(|d| d.spec.zones.is_empty()) {
+        want.spec.zones = cluster_zones.clone();
+    }
     let plan = diff_pools(
         provider.kind(),
         &blueprint.cluster.name,
@@ -209,18 +212,19 @@ pub fn desired_pools(blueprint: &Blueprint) -> Vec<DesiredPool> {
         .collect()
 }
 
-/// Pools that name no zones run in the cluster's zones, known only once the cluster is
-/// read; the blueprint then checks its counts against them.
-async fn check_static_sizes(
+/// The zones a pool that names none runs in, read from the cluster only when some pool
+/// names none; the blueprint's counts are then checked against them (GKE counts per zone).
+async fn cluster_zones(
     blueprint: &Blueprint,
     provider: &dyn Provider,
-) -> Result<(), PlanError> {
-    if provider.kind() != "gke" || blueprint.pools.iter().all(|p| !p.spec.zones.is_empty()) {
-        return Ok(());
+) -> Result<Vec<String>, PlanError> {
+    if blueprint.pools.iter().all(|p| !p.spec.zones.is_empty()) {
+        return Ok(Vec::new());
     }
-    let zones = provider.cluster().await?.zones;
+    let mut zones = provider.cluster().await?.zones;
+    zones.sort();
     blueprint.check_cluster_zones(&zones)?;
-    Ok(())
+    Ok(zones)
 }
 
 /// The pure diff: no I/O, so it can be tested against any live state.
