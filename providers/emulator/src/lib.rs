@@ -219,7 +219,7 @@ pub async fn start(
         .map(persist::StateFile::open)
         .transpose()?;
     let state = match &state_file {
-        Some(file) => file.load()?,
+        Some(file) => file.load_if_changed()?.unwrap_or_default(),
         None => gke::model::State::default(),
     };
     let shared = Arc::new(routes::Shared::new(state, state_file, &config, addr));

@@ -20,11 +20,36 @@ struct StateFileContents<S> {
     gke: S,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct StateFile {
     path: PathBuf,
     /// Held exclusively while a request reads and writes the state.
     lock_path: PathBuf,
+    /// The file as this process last read or wrote it: when it is still that file, the
+    /// state in memory is current and need not be parsed again.
+    seen: std::sync::Mutex<Option<Stamp>>,
+}
+
+/// What tells one version of the file from another: every save renames a new file into
+/// place, so its inode changes, and with it its modification time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    inode: u64,
+    modified: Option<std::time::SystemTime>,
+    len: u64,
+}
+
+fn stamp(path: &Path) -> Option<Stamp> {
+    let meta = fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+    #[cfg(not(unix))]
+    let inode = 0;
+    Some(Stamp {
+        inode,
+        modified: meta.modified().ok(),
+        len: meta.len(),
+    })
 }
 
 /// The state folder locked for one request; other processes wait until it is dropped.
@@ -42,6 +67,7 @@ impl StateFile {
         Ok(StateFile {
             path: dir.join("gke.json"),
             lock_path: dir.join("gke.json.lock"),
+            seen: std::sync::Mutex::new(None),
         })
     }
 
@@ -54,6 +80,19 @@ impl StateFile {
             .open(&self.lock_path)?;
         file.lock()?;
         Ok(Locked { _file: file })
+    }
+
+    /// The saved state when another process changed it since this one last read or wrote
+    /// it; `None` when the state in memory is current. Call with the lock held.
+    pub(crate) fn load_if_changed(&self) -> Result<Option<State>, EmulatorError> {
+        let now = stamp(&self.path);
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        if now.is_some() && *seen == now {
+            return Ok(None);
+        }
+        let state = self.load()?;
+        *seen = now;
+        Ok(Some(state))
     }
 
     /// The saved state, or an empty one when nothing was saved yet.
@@ -91,6 +130,8 @@ impl StateFile {
         let text = serde_json::to_vec_pretty(&contents).map_err(io::Error::other)?;
         let tmp = self.path.with_extension("json.tmp");
         fs::write(&tmp, text)?;
-        fs::rename(&tmp, &self.path)
+        fs::rename(&tmp, &self.path)?;
+        *self.seen.lock().unwrap_or_else(|e| e.into_inner()) = stamp(&self.path);
+        Ok(())
     }
 }

@@ -123,8 +123,9 @@ impl Shared {
         let _locked = match &self.state_file {
             Some(file) => match file.lock() {
                 Ok(locked) => {
-                    match file.load() {
-                        Ok(state) => model.reload(state),
+                    match file.load_if_changed() {
+                        Ok(Some(state)) => model.reload(state),
+                        Ok(None) => {}
                         Err(error) => {
                             tracing::error!(%error, "cannot read the GKE emulator's state")
                         }
