@@ -104,8 +104,10 @@ pub fn human(plan: &Plan, style: Style) -> String {
             plan.unmanaged.join(", ")
         );
     }
+    // Where deletes or replacements are in the plan, the order of the pool blocks above
+    // is not the whole story: a replacement's old pool goes with the deletes, last.
     let steps = plan.steps();
-    if steps.len() > 1 {
+    if steps.len() > 1 && steps.iter().any(|s| s.kind.deletes()) {
         let order: Vec<String> = steps
             .iter()
             .enumerate()

@@ -177,8 +177,10 @@ fn render_cluster(out: &mut String, plan: &Plan) {
     if !unchanged.is_empty() {
         let _ = writeln!(out, "\nUnchanged: {}.", unchanged.join(", "));
     }
+    // Where deletes or replacements are in the plan, the order of the pool blocks above
+    // is not the whole story: a replacement's old pool goes with the deletes, last.
     let steps = plan.steps();
-    if steps.len() > 1 {
+    if steps.len() > 1 && steps.iter().any(|s| s.kind.deletes()) {
         let order: Vec<String> = steps
             .iter()
             .map(|step| code(&super::step_line(step)))
