@@ -256,6 +256,7 @@ impl Cloud {
             provider: "gke".into(),
             name: "prop".into(),
             project: Some("acme".into()),
+            resource_group: None,
             location: Some("europe-west1".into()),
             endpoint: Some(emulator.endpoint()),
             compute_endpoint: None,

@@ -106,6 +106,7 @@ pub async fn connect(
         provider: cluster.provider.as_str().to_string(),
         name: cluster.name.clone(),
         project: cluster.project.clone(),
+        resource_group: None,
         location: cluster.location.clone(),
         // The environment wins over the file so that CI can point any blueprint at a
         // private endpoint or an emulator without editing it.

@@ -631,7 +631,12 @@ fn compare(
         | Field::ServiceAccount
         | Field::OauthScopes
         | Field::DiskType
-        | Field::MaxPodsPerNode) => {
+        | Field::MaxPodsPerNode
+        | Field::OsSku
+        | Field::MaxPods
+        | Field::OsDiskType
+        | Field::VnetSubnetId
+        | Field::Mode) => {
             let wanted = want.extras.get(&extra)?;
             let live = have.extras.get(&extra);
             (live != Some(wanted)).then(|| {

@@ -208,6 +208,16 @@ pub enum FieldName {
     DiskType,
     /// GKE: the most pods a node runs.
     MaxPodsPerNode,
+    /// AKS: the node OS (`Ubuntu`, `AzureLinux`).
+    OsSku,
+    /// AKS: the most pods a node runs.
+    MaxPods,
+    /// AKS: `Managed` or `Ephemeral` OS disks.
+    OsDiskType,
+    /// AKS: the subnet the nodes join.
+    VnetSubnetId,
+    /// AKS: `System` or `User`.
+    Mode,
 }
 
 /// The plan for one pool.
@@ -469,6 +479,11 @@ impl From<Field> for FieldName {
             Field::OauthScopes => FieldName::OauthScopes,
             Field::DiskType => FieldName::DiskType,
             Field::MaxPodsPerNode => FieldName::MaxPodsPerNode,
+            Field::OsSku => FieldName::OsSku,
+            Field::MaxPods => FieldName::MaxPods,
+            Field::OsDiskType => FieldName::OsDiskType,
+            Field::VnetSubnetId => FieldName::VnetSubnetId,
+            Field::Mode => FieldName::Mode,
         }
     }
 }

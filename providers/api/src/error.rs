@@ -38,6 +38,10 @@ pub enum ProviderError {
         "{call}: the answer was lost ({message}); the request may or may not have been carried out"
     )]
     AnswerLost { call: String, message: String },
+    /// The pool is no longer what the plan read (AKS answers 412 to an `If-Match` with
+    /// the eTag of the plan): nothing was changed.
+    #[error("{call}: the pool changed since the plan was made, so nothing was changed ({message})")]
+    ChangedSincePlan { call: String, message: String },
     #[error("{call}: could not reach {endpoint}: {message}")]
     Transport {
         call: String,
@@ -67,6 +71,11 @@ impl ProviderError {
                  POOLCTL_<PROVIDER>_ENDPOINT) and that it is reachable from here; --emulator \
                  runs against a local emulator instead"
             )),
+            ProviderError::ChangedSincePlan { .. } => Some(
+                "someone or something else changed the pool after poolctl read it: run \
+                 `poolctl plan` again to see what it is now, then apply that plan"
+                    .to_string(),
+            ),
             ProviderError::RetriesExhausted { .. } => Some(
                 "the cloud stayed busy or throttled; nothing more was attempted. Run the same \
                  command again later: a plan made then starts from what is live"

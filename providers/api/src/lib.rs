@@ -8,6 +8,7 @@
 
 pub mod capability;
 mod error;
+pub mod machines;
 mod model;
 pub mod naming;
 pub mod owned;

@@ -14,6 +14,9 @@ pub struct ClusterTarget {
     pub name: String,
     /// GKE project, AKS subscription.
     pub project: Option<String>,
+    /// AKS resource group of the managed cluster.
+    #[serde(default)]
+    pub resource_group: Option<String>,
     /// GKE region or zone, AKS resource group's region, EKS region.
     pub location: Option<String>,
     /// Base URL override (private endpoint, sovereign cloud, emulator).
@@ -29,6 +32,9 @@ pub struct ClusterTarget {
 pub struct ClusterInfo {
     /// Zones a pool lands in when the blueprint names none.
     pub zones: Vec<String>,
+    /// Where the cluster runs, as the cloud names it (AKS `location`), when the provider
+    /// reads it; a blueprint that states another location is refused by the plan.
+    pub location: Option<String>,
 }
 
 /// How a pool is sized. Counts are totals for the whole pool, never per zone.

@@ -337,7 +337,10 @@ impl Provider for GkeProvider {
             .await?;
         let mut zones = cluster.locations;
         zones.sort();
-        Ok(ClusterInfo { zones })
+        Ok(ClusterInfo {
+            zones,
+            location: None,
+        })
     }
 
     async fn list_pools(&self) -> ProviderResult<Vec<LivePool>> {
@@ -571,6 +574,7 @@ mod tests {
             provider: "gke".into(),
             name: "c".into(),
             project: Some("p".into()),
+            resource_group: None,
             location: Some("europe-west1".into()),
             endpoint: endpoint.map(str::to_string),
             compute_endpoint: compute.map(str::to_string),

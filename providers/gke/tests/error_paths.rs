@@ -40,6 +40,7 @@ fn provider(endpoint: &str, options: GkeOptions) -> GkeProvider {
         provider: "gke".into(),
         name: "analytics".into(),
         project: Some("acme".into()),
+        resource_group: None,
         location: Some("europe-west1".into()),
         endpoint: Some(endpoint.to_string()),
         compute_endpoint: None,

@@ -93,6 +93,45 @@ pub static AKS: CapabilityTable = CapabilityTable::complete(
         (Field::OauthScopes, GKE_ONLY),
         (Field::DiskType, GKE_ONLY),
         (Field::MaxPodsPerNode, GKE_ONLY),
+        // `osSKU` can move between Ubuntu and AzureLinux only (§2.3); a blueprint can name
+        // no other, so a change is always one of those moves. It reimages the nodes.
+        (
+            Field::OsSku,
+            Capability::InPlace {
+                call: "PUT agentPools/{pool}",
+                sends: "osSKU",
+                batch: true,
+            },
+        ),
+        // `maxPods`, `osDiskType` and `vnetSubnetID` are in azurerm's
+        // `cycleNodePoolProperties` list (§2.3).
+        (
+            Field::MaxPods,
+            Capability::Replace {
+                why: "AKS cannot change maxPods after creation",
+            },
+        ),
+        (
+            Field::OsDiskType,
+            Capability::Replace {
+                why: "AKS cannot change osDiskType after creation",
+            },
+        ),
+        (
+            Field::VnetSubnetId,
+            Capability::Replace {
+                why: "AKS cannot move a pool to another subnet (vnetSubnetID)",
+            },
+        ),
+        // `mode` is in place, as long as one System pool remains (§2.3).
+        (
+            Field::Mode,
+            Capability::InPlace {
+                call: "PUT agentPools/{pool}",
+                sends: "mode",
+                batch: true,
+            },
+        ),
     ],
     ScalingCalls {
         to_autoscale: "PUT agentPools/{pool} (enableAutoScaling, minCount, maxCount)",

@@ -8,6 +8,10 @@ const GKE_ONLY: Capability = Capability::Unsupported {
     why: "a GKE setting; EKS node-group settings go in [pools.NAME.eks]",
 };
 
+const AKS_ONLY: Capability = Capability::Unsupported {
+    why: "an AKS setting; EKS pool settings go in [pools.NAME.eks]",
+};
+
 pub static EKS: CapabilityTable = CapabilityTable::complete(
     "eks",
     &[
@@ -91,6 +95,12 @@ pub static EKS: CapabilityTable = CapabilityTable::complete(
         (Field::OauthScopes, GKE_ONLY),
         (Field::DiskType, GKE_ONLY),
         (Field::MaxPodsPerNode, GKE_ONLY),
+        // AKS's extras have no EKS counterpart under these names.
+        (Field::OsSku, AKS_ONLY),
+        (Field::MaxPods, AKS_ONLY),
+        (Field::OsDiskType, AKS_ONLY),
+        (Field::VnetSubnetId, AKS_ONLY),
+        (Field::Mode, AKS_ONLY),
     ],
     ScalingCalls {
         to_autoscale: "POST node-groups/{ng}/update-config (scalingConfig)",

@@ -3,6 +3,10 @@
 
 use super::{Capability, CapabilityTable, Field, ScalingCalls};
 
+const AKS_ONLY: Capability = Capability::Unsupported {
+    why: "an AKS setting; GKE pool settings go in [pools.NAME.gke]",
+};
+
 pub static GKE: CapabilityTable = CapabilityTable::complete(
     "gke",
     &[
@@ -137,6 +141,12 @@ pub static GKE: CapabilityTable = CapabilityTable::complete(
                 why: "GKE cannot change a pool's maximum pods per node after creation",
             },
         ),
+        // AKS's extras have no GKE counterpart under these names.
+        (Field::OsSku, AKS_ONLY),
+        (Field::MaxPods, AKS_ONLY),
+        (Field::OsDiskType, AKS_ONLY),
+        (Field::VnetSubnetId, AKS_ONLY),
+        (Field::Mode, AKS_ONLY),
     ],
     ScalingCalls {
         to_autoscale: "POST nodePools/{pool}:setAutoscaling",

@@ -54,6 +54,16 @@ pub enum Field {
     DiskType,
     /// GKE `maxPodsConstraint.maxPodsPerNode`.
     MaxPodsPerNode,
+    /// AKS `osSKU` (Ubuntu, AzureLinux).
+    OsSku,
+    /// AKS `maxPods`.
+    MaxPods,
+    /// AKS `osDiskType` (Managed, Ephemeral).
+    OsDiskType,
+    /// AKS `vnetSubnetID`: the subnet the nodes join.
+    VnetSubnetId,
+    /// AKS `mode` (System, User). A blueprint's core pool is System, every other User.
+    Mode,
 }
 
 /// The shape of a provider extra's value.
@@ -66,7 +76,7 @@ pub enum ExtraKind {
 }
 
 impl Field {
-    pub const ALL: [Field; 14] = [
+    pub const ALL: [Field; 19] = [
         Field::MachineType,
         Field::Scaling,
         Field::Labels,
@@ -81,6 +91,11 @@ impl Field {
         Field::OauthScopes,
         Field::DiskType,
         Field::MaxPodsPerNode,
+        Field::OsSku,
+        Field::MaxPods,
+        Field::OsDiskType,
+        Field::VnetSubnetId,
+        Field::Mode,
     ];
 
     /// The blueprint key a user writes for this field.
@@ -100,14 +115,25 @@ impl Field {
             Field::OauthScopes => "oauth_scopes",
             Field::DiskType => "disk_type",
             Field::MaxPodsPerNode => "max_pods_per_node",
+            Field::OsSku => "os_sku",
+            Field::MaxPods => "max_pods",
+            Field::OsDiskType => "os_disk_type",
+            Field::VnetSubnetId => "vnet_subnet_id",
+            Field::Mode => "mode",
         }
     }
 
     /// For a provider extra, the shape of its value; `None` for the common settings.
     pub fn extra_kind(self) -> Option<ExtraKind> {
         match self {
-            Field::ImageType | Field::ServiceAccount | Field::DiskType => Some(ExtraKind::Text),
-            Field::MaxPodsPerNode => Some(ExtraKind::Count),
+            Field::ImageType
+            | Field::ServiceAccount
+            | Field::DiskType
+            | Field::OsSku
+            | Field::OsDiskType
+            | Field::VnetSubnetId
+            | Field::Mode => Some(ExtraKind::Text),
+            Field::MaxPodsPerNode | Field::MaxPods => Some(ExtraKind::Count),
             Field::OauthScopes => Some(ExtraKind::Set),
             Field::MachineType
             | Field::Scaling
@@ -347,7 +373,7 @@ mod tests {
     }
 
     #[test]
-    fn gke_takes_its_extras_and_the_others_refuse_them() {
+    fn each_cloud_takes_its_own_extras() {
         let gke: Vec<Field> = GKE.extras().collect();
         assert_eq!(
             gke,
@@ -359,7 +385,16 @@ mod tests {
                 Field::MaxPodsPerNode
             ]
         );
-        assert_eq!(AKS.extras().count(), 0);
+        assert_eq!(
+            AKS.extras().collect::<Vec<_>>(),
+            [
+                Field::OsSku,
+                Field::MaxPods,
+                Field::OsDiskType,
+                Field::VnetSubnetId,
+                Field::Mode
+            ]
+        );
         assert_eq!(EKS.extras().count(), 0);
         for field in [
             Field::ServiceAccount,
