@@ -1,0 +1,1 @@
+//! AKS agent-pool provider for poolctl (being written).
