@@ -1,6 +1,7 @@
 //! Blueprints: the TOML file a platform team writes, loaded with source spans,
 //! validated against the chosen cloud's rules, and turned into desired pool specs.
 
+mod aks_pools;
 mod classes;
 mod errors;
 mod extras;
@@ -65,8 +66,16 @@ pub struct ClusterConfig {
     /// The `provider = "..."` value, for diagnostics.
     pub provider_span: SourceSpan,
     pub name: String,
+    /// GKE: the project.
     pub project: Option<String>,
+    /// AKS: the subscription id.
+    pub subscription: Option<String>,
+    /// AKS: the resource group of the managed cluster.
+    pub resource_group: Option<String>,
+    /// GKE: the region or zone (required). AKS: checked against the cluster's, when given.
     pub location: Option<String>,
+    /// The `location = "..."` value, for diagnostics.
+    pub location_span: Option<SourceSpan>,
     pub endpoint: Option<String>,
     /// GKE: the Compute API's base URL (static pools' instance groups are read there).
     pub compute_endpoint: Option<String>,
@@ -224,6 +233,37 @@ impl Blueprint {
             );
         }
         invalid(self.source.name(), &self.source, issues)
+    }
+
+    /// Checks the blueprint's `location`, when it states one, against where the cloud says
+    /// the cluster runs (AKS reads it from the managed cluster). ARM writes locations in
+    /// lower case without spaces (`westeurope`), the portal as `West Europe`: both match.
+    pub fn check_cluster_location(&self, live: Option<&str>) -> Result<(), BlueprintError> {
+        let (Some(live), Some(written)) = (live, self.cluster.location.as_deref()) else {
+            return Ok(());
+        };
+        let plain = |l: &str| l.replace(' ', "").to_ascii_lowercase();
+        if plain(live) == plain(written) {
+            return Ok(());
+        }
+        let span = self.cluster.location_span.unwrap_or(self.cluster.span);
+        let mut issues = Issues::default();
+        issues.push(
+            Issue::new(
+                ErrorKind::InvalidValue,
+                span.offset()..span.offset() + span.len(),
+                format!(
+                    "the cluster {} runs in `{live}`, not in `{written}`",
+                    self.cluster.name
+                ),
+            )
+            .label("not the cluster's location")
+            .help(format!(
+                "nothing was planned. Write `location = \"{live}\"`, or leave `location` out: \
+                 poolctl reads it from the cluster"
+            )),
+        );
+        Err(invalid(self.source.name(), &self.source, issues))
     }
 
     /// The error for a blueprint whose cloud this build of poolctl cannot talk to yet,

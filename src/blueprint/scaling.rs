@@ -18,7 +18,7 @@ pub(crate) struct ScalingSpans {
 }
 
 impl ScalingSpans {
-    fn count(&self) -> Option<Range<usize>> {
+    pub(crate) fn count(&self) -> Option<Range<usize>> {
         self.size.clone().or_else(|| self.autoscale.clone())
     }
 }

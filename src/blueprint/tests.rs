@@ -15,6 +15,7 @@ location = "europe-west1"
 fn cluster(provider: &str) -> String {
     match provider {
         "gke" => GKE.to_string(),
+        "aks" => "[cluster]\nprovider = \"aks\"\nname = \"platform\"\nsubscription = \"0000\"\nresource_group = \"rg\"\n".to_string(),
         other => format!("[cluster]\nprovider = \"{other}\"\nname = \"platform\"\n"),
     }
 }
@@ -244,11 +245,8 @@ fn a_setting_poolctl_cannot_plan_is_refused_at_its_line() {
     let e = single(&text, ErrorKind::UnknownKey);
     assert_eq!(spanned(&text, &e), "node_version");
     assert_eq!(position(&text, &e), (13, 1));
-    // AKS and EKS take no pool settings yet: each key is refused where it stands.
-    for (provider, key) in [
-        ("aks", "os_sku = \"AzureLinux\""),
-        ("eks", "node_role = \"arn:role\""),
-    ] {
+    // EKS takes no pool settings yet: each key is refused where it stands.
+    for (provider, key) in [("eks", "node_role = \"arn:role\"")] {
         let text = format!(
             "{}\n[pools.a]\nclass = \"workload\"\nmachine_type = \"m\"\nsize = 1\n\n[pools.a.{provider}]\n{key}\n",
             cluster(provider)
@@ -1026,4 +1024,202 @@ fn the_analytics_fixture_becomes_the_expected_pools() {
             .map(String::as_str),
         Some("analytics")
     );
+}
+
+fn aks_pool(name: &str, body: &str) -> String {
+    format!("{}\n[pools.{name}]\n{body}\n", cluster("aks"))
+}
+
+#[test]
+fn an_aks_cluster_is_found_by_subscription_and_resource_group() {
+    let text = "[cluster]\nprovider = \"aks\"\nname = \"platform\"\n";
+    let found: Vec<String> = errors(text).iter().map(|d| d.message()).collect();
+    assert_eq!(
+        found,
+        [
+            "an AKS [cluster] needs `subscription`",
+            "an AKS [cluster] needs `resource_group`"
+        ]
+    );
+    // Another cloud's way of naming a cluster is refused where it is written.
+    let text = format!("{}project = \"acme\"\n", cluster("aks"));
+    let e = single(&text, ErrorKind::NotForProvider);
+    assert_eq!(spanned(&text, &e), "\"acme\"");
+    assert!(e.help_text().unwrap_or_default().contains("subscription"));
+    let text = format!("{GKE}resource_group = \"rg\"\n");
+    let e = single(&text, ErrorKind::NotForProvider);
+    assert_eq!(position(&text, &e), (6, 18));
+    assert!(e.message().contains("an AKS setting, not one of GKE"));
+
+    let blueprint = ok(&format!("{}location = \"westeurope\"\n", cluster("aks")));
+    assert_eq!(blueprint.cluster.subscription.as_deref(), Some("0000"));
+    assert_eq!(blueprint.cluster.resource_group.as_deref(), Some("rg"));
+    assert!(blueprint.check_cluster_location(Some("westeurope")).is_ok());
+    assert!(blueprint
+        .check_cluster_location(Some("West Europe"))
+        .is_ok());
+    assert!(blueprint.check_cluster_location(None).is_ok());
+    let err = blueprint
+        .check_cluster_location(Some("northeurope"))
+        .expect_err("another location");
+    let e = &err.diagnostics()[0];
+    assert_eq!(e.line_column(), Some((6, 12)));
+    assert!(
+        e.message().contains("runs in `northeurope`"),
+        "{}",
+        e.message()
+    );
+}
+
+#[test]
+fn aks_modes_follow_the_class_unless_stated() {
+    let text = format!(
+        "{}\n[pools.system]\nclass = \"core\"\nmachine_type = \"Standard_D4s_v5\"\nsize = 2\n\n\
+         [pools.jobs]\nclass = \"workload\"\nmachine_type = \"Standard_D8s_v5\"\nautoscale = {{ min = 0, max = 5 }}\n\n\
+         [pools.control]\nclass = \"workload\"\nmachine_type = \"Standard_D4s_v5\"\nsize = 1\n\n[pools.control.aks]\nmode = \"System\"\nos_sku = \"AzureLinux\"\nmax_pods = 50\n",
+        cluster("aks")
+    );
+    let blueprint = ok(&text);
+    let mode = |name: &str| {
+        pool(&blueprint, name)
+            .spec
+            .extras
+            .get(&PoolField::Mode)
+            .cloned()
+    };
+    assert_eq!(mode("system"), Some(ExtraValue::Text("System".into())));
+    assert_eq!(mode("jobs"), Some(ExtraValue::Text("User".into())));
+    assert_eq!(mode("control"), Some(ExtraValue::Text("System".into())));
+    let control = &pool(&blueprint, "control").spec.extras;
+    assert_eq!(
+        control.get(&PoolField::OsSku),
+        Some(&ExtraValue::Text("AzureLinux".into()))
+    );
+    assert_eq!(
+        control.get(&PoolField::MaxPods),
+        Some(&ExtraValue::Count(50))
+    );
+}
+
+#[test]
+fn aks_system_pools_are_on_demand_and_keep_a_node() {
+    let text = aks_pool(
+        "jobs",
+        "class = \"workload\"\nmachine_type = \"Standard_D8s_v5\"\nspot = true\nautoscale = { min = 0, max = 5 }\n\n[pools.jobs.aks]\nmode = \"System\"",
+    );
+    let found = kinds(&text);
+    assert_eq!(
+        found,
+        [ErrorKind::InvalidValue, ErrorKind::NodeCountOutOfRange]
+    );
+    let all = errors(&text);
+    assert_eq!(spanned(&text, &all[0]), "true");
+    assert!(all[0].message().contains("System pool cannot be spot"));
+    assert_eq!(spanned(&text, &all[1]), "{ min = 0, max = 5 }");
+}
+
+#[test]
+fn aks_settings_are_checked_where_they_are_written() {
+    for (setting, message, help) in [
+        (
+            "os_sku = \"ubuntu\"",
+            "unknown AKS OS SKU `ubuntu`",
+            "AKS spells it `Ubuntu`",
+        ),
+        (
+            "os_sku = \"CBLMariner\"",
+            "unknown AKS OS SKU",
+            "Azure Linux",
+        ),
+        (
+            "os_sku = \"Windows2022\"",
+            "unknown AKS OS SKU",
+            "Windows pools",
+        ),
+        (
+            "os_disk_type = \"ephemeral\"",
+            "unknown AKS OS disk type",
+            "`Ephemeral`",
+        ),
+        ("mode = \"Gateway\"", "unknown AKS pool mode", "egress"),
+        (
+            "max_pods = 400",
+            "AKS allows 10 to 250 pods per node, not 400",
+            "",
+        ),
+        (
+            "vnet_subnet_id = \"nodes\"",
+            "not the resource ID of a subnet",
+            "az network vnet subnet show",
+        ),
+    ] {
+        let text = aks_pool(
+            "jobs",
+            &format!("class = \"workload\"\nmachine_type = \"Standard_D8s_v5\"\nsize = 1\n\n[pools.jobs.aks]\n{setting}"),
+        );
+        let e = single(&text, ErrorKind::InvalidValue);
+        assert_eq!(position(&text, &e).0, 12, "{setting}");
+        assert!(e.message().contains(message), "{setting}: {}", e.message());
+        assert!(
+            e.help_text().unwrap_or_default().contains(help),
+            "{setting}: {:?}",
+            e.help_text()
+        );
+    }
+    // Another cloud's settings are refused as a whole table, and unknown keys by name.
+    let text = aks_pool(
+        "jobs",
+        "class = \"workload\"\nmachine_type = \"Standard_D8s_v5\"\nsize = 1\n\n[pools.jobs.aks]\nimage_type = \"COS_CONTAINERD\"",
+    );
+    let e = single(&text, ErrorKind::UnknownKey);
+    assert!(
+        e.help_text().unwrap_or_default().contains("os_sku"),
+        "{:?}",
+        e.help_text()
+    );
+}
+
+#[test]
+fn aks_gpus_come_with_the_vm_size() {
+    let gpu_pool = |machine: &str, gpu: &str| {
+        aks_pool(
+            "gpu",
+            &format!("class = \"gpu\"\nmachine_type = \"{machine}\"\nautoscale = {{ min = 0, max = 2 }}\ngpu = {gpu}"),
+        )
+    };
+    let blueprint = ok(&gpu_pool(
+        "Standard_NC4as_T4_v3",
+        "{ type = \"nvidia-t4\", count = 1 }",
+    ));
+    assert_eq!(
+        pool(&blueprint, "gpu").spec.gpu,
+        Some(Gpu {
+            kind: "nvidia-t4".into(),
+            count: 1
+        })
+    );
+    let text = gpu_pool(
+        "Standard_NC4as_T4_v3",
+        "{ type = \"nvidia-t4\", count = 2 }",
+    );
+    let e = single(&text, ErrorKind::InvalidValue);
+    assert!(
+        e.message().contains("has 1 nvidia-t4 GPU, not 2 nvidia-t4"),
+        "{}",
+        e.message()
+    );
+    let text = gpu_pool("Standard_D8s_v5", "{ type = \"nvidia-t4\", count = 1 }");
+    let e = single(&text, ErrorKind::InvalidValue);
+    assert_eq!(spanned(&text, &e), "\"Standard_D8s_v5\"");
+    assert!(e
+        .help_text()
+        .unwrap_or_default()
+        .contains("Standard_NC4as_T4_v3"));
+    // A GPU VM size outside the gpu class would put expensive nodes up for any pod.
+    let text = aks_pool(
+        "jobs",
+        "class = \"workload\"\nmachine_type = \"Standard_NC6s_v3\"\nsize = 1",
+    );
+    let e = single(&text, ErrorKind::GpuOnNonGpuClass);
+    assert!(e.help_text().unwrap_or_default().contains("nvidia-v100"));
 }

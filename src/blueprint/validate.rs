@@ -1,6 +1,7 @@
 //! Raw blueprint to valid cluster and pools: cloud limits, scaling rules, Kubernetes syntax,
 //! `[defaults]` merged into each pool and class defaults applied. Every problem is reported.
 
+use super::aks_pools::{aks_rules, AksPool};
 use super::classes::{check_class, with_class_taint, ClassView};
 use super::errors::{ErrorKind, Issue, Issues};
 use super::extras::check_extra;
@@ -92,6 +93,35 @@ fn check_cluster(raw: RawCluster, issues: &mut Issues) -> (Context, Option<Clust
             }
         }
     }
+    if provider == Some(ProviderKind::Aks) {
+        for (field, key, help) in [
+            (
+                &raw.subscription,
+                "subscription",
+                "set `subscription` to the Azure subscription id of the cluster",
+            ),
+            (
+                &raw.resource_group,
+                "resource_group",
+                "set `resource_group` to the resource group that holds the managed cluster",
+            ),
+        ] {
+            if matches!(field, Field::Absent) {
+                issues.push(
+                    Issue::new(
+                        ErrorKind::MissingKey,
+                        raw.span.clone(),
+                        format!("an AKS [cluster] needs `{key}`"),
+                    )
+                    .label(format!("`{key}` is missing here"))
+                    .help(help),
+                );
+            }
+        }
+    }
+    if let Some(provider) = provider {
+        check_cluster_keys_of_other_clouds(&raw, provider, issues);
+    }
     if let Field::Given(name) = &raw.name {
         if name.get_ref().trim().is_empty() {
             issues.push(
@@ -159,7 +189,10 @@ fn check_cluster(raw: RawCluster, issues: &mut Issues) -> (Context, Option<Clust
                 .unwrap_or_else(|| to_span(&raw.span)),
             name: name.into_inner(),
             project: raw.project.given().map(|p| p.get_ref().clone()),
+            subscription: raw.subscription.given().map(|p| p.get_ref().clone()),
+            resource_group: raw.resource_group.given().map(|p| p.get_ref().clone()),
             location: ctx.location.clone(),
+            location_span: raw.location.given().map(|l| to_span(&l.span())),
             endpoint: raw.endpoint.given().map(|e| e.get_ref().clone()),
             compute_endpoint: raw.compute_endpoint.given().map(|e| e.get_ref().clone()),
             emulator: raw.emulator.given().is_some_and(|e| *e.get_ref()),
@@ -168,6 +201,61 @@ fn check_cluster(raw: RawCluster, issues: &mut Issues) -> (Context, Option<Clust
         _ => None,
     };
     (ctx, cluster)
+}
+
+/// `[cluster]` keys that name another cloud's way of finding a cluster: refused at their
+/// line, so that a blueprint copied from another cloud does not half-work.
+fn check_cluster_keys_of_other_clouds(
+    raw: &RawCluster,
+    provider: ProviderKind,
+    issues: &mut Issues,
+) {
+    let keys: [(&Field<String>, &str, ProviderKind, &str); 3] = [
+        (
+            &raw.project,
+            "project",
+            ProviderKind::Gke,
+            "AKS finds a cluster by `subscription`, `resource_group` and `name`",
+        ),
+        (
+            &raw.subscription,
+            "subscription",
+            ProviderKind::Aks,
+            "GKE finds a cluster by `project`, `location` and `name`",
+        ),
+        (
+            &raw.resource_group,
+            "resource_group",
+            ProviderKind::Aks,
+            "GKE finds a cluster by `project`, `location` and `name`",
+        ),
+    ];
+    for (field, key, owner, how) in keys {
+        let Field::Given(value) = field else {
+            continue;
+        };
+        if owner == provider {
+            continue;
+        }
+        let help = match provider {
+            ProviderKind::Eks => "EKS finds a cluster by `name` and `location` (its region)",
+            _ => how,
+        };
+        issues.push(
+            Issue::new(
+                ErrorKind::NotForProvider,
+                value.span(),
+                format!(
+                    "`{key}` is a{} {} setting, not one of {}",
+                    if owner == ProviderKind::Aks { "n" } else { "" },
+                    owner.display_name(),
+                    provider.display_name()
+                ),
+            )
+            .label(format!("{} only", owner.display_name()))
+            .help(help),
+        );
+    }
 }
 
 fn check_shared(raw: RawShared, ctx: &Context, issues: &mut Issues) -> Checked {
@@ -297,6 +385,15 @@ fn check_pool(
             );
         }
     }
+    // Where `mode` is written in this pool, for the AKS rules below (the settings table is
+    // consumed by the checks).
+    let mode_span = raw
+        .shared
+        .extras
+        .iter()
+        .filter(|t| Some(t.provider) == ctx.provider)
+        .find_map(|t| t.values.get(&PoolField::Mode))
+        .map(|(_, value)| value.span());
     let own = check_shared(raw.shared, ctx, issues);
     let machine_type = own.machine_type.or(&defaults.machine_type).clone();
     if matches!(machine_type, Field::Absent) && !raw.misspelt.contains(&"machine_type") {
@@ -395,20 +492,50 @@ fn check_pool(
         Field::Invalid => return None,
     };
     let taints = with_class_taint(class, spot, provider, &written_taints, issues);
-    let gpu = match raw.gpu {
+    let gpu = match &raw.gpu {
         Field::Given(gpu) => {
-            let gpu = gpu.into_inner();
+            let gpu = gpu.get_ref();
             Some(Gpu {
-                kind: gpu.kind.into_inner(),
-                count: gpu.count.into_inner(),
+                kind: gpu.kind.get_ref().clone(),
+                count: *gpu.count.get_ref(),
             })
         }
         Field::Absent => None,
         Field::Invalid => return None,
     };
+    let mut extras = extras?;
+    let machine = machine_type.given()?;
+    let gpu = if provider == ProviderKind::Aks {
+        let mode = match extras.get(&PoolField::Mode) {
+            Some(ExtraValue::Text(mode)) => Some((
+                mode.as_str(),
+                mode_span.clone().unwrap_or_else(|| header.clone()),
+            )),
+            _ => None,
+        };
+        let (mode, gpu) = aks_rules(
+            &AksPool {
+                class,
+                header: header.clone(),
+                mode,
+                spot,
+                spot_span: raw.spot.given().map(|s| s.span()),
+                scaling,
+                count_span: scaling_spans.count().unwrap_or_else(|| header.clone()),
+                machine_type: machine.get_ref(),
+                machine_span: Some(machine.span()),
+                gpu: &raw.gpu,
+            },
+            issues,
+        )?;
+        extras.insert(PoolField::Mode, mode);
+        gpu
+    } else {
+        gpu
+    };
     let mut spec = PoolSpec {
         name: name.clone(),
-        machine_type: machine_type.given()?.get_ref().clone(),
+        machine_type: machine.get_ref().clone(),
         scaling,
         labels: labels.given()?.get_ref().clone(),
         taints,
@@ -417,7 +544,7 @@ fn check_pool(
         disk_gb: optional(&disk_gb)?,
         zones: optional(&zones)?.unwrap_or_default(),
         tags: BTreeMap::new(),
-        extras: extras?,
+        extras,
     };
     spec.normalize();
     Some(PoolConfig {

@@ -105,8 +105,11 @@ pub async fn connect(
     let mut target = ClusterTarget {
         provider: cluster.provider.as_str().to_string(),
         name: cluster.name.clone(),
-        project: cluster.project.clone(),
-        resource_group: None,
+        project: cluster
+            .project
+            .clone()
+            .or_else(|| cluster.subscription.clone()),
+        resource_group: cluster.resource_group.clone(),
         location: cluster.location.clone(),
         // The environment wins over the file so that CI can point any blueprint at a
         // private endpoint or an emulator without editing it.

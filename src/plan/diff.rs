@@ -5,7 +5,7 @@ use super::ownership::{
     find_live, is_managed, ownership_tags, tagged_core, tagged_protected, POOLCTL_TAGS,
 };
 use super::{Action, FieldChange, Plan, PoolChange, Reason, UpdateCall, PART_OF_NEW_POOL};
-use crate::blueprint::{Blueprint, BlueprintError, PoolClass, ReplaceStrategy};
+use crate::blueprint::{Blueprint, BlueprintError, PoolClass, ProviderKind, ReplaceStrategy};
 use poolctl_provider::{
     owned::with_live_cloud_owned, replacement_name, without_cloud_owned, Capability,
     CapabilityTable, Field, Gpu, Health, LivePool, PoolSpec, PoolState, PoolUpdate, Provider,
@@ -218,10 +218,14 @@ async fn cluster_zones(
     blueprint: &Blueprint,
     provider: &dyn Provider,
 ) -> Result<Vec<String>, PlanError> {
-    if blueprint.pools.iter().all(|p| !p.spec.zones.is_empty()) {
+    let location_to_check =
+        blueprint.cluster.provider == ProviderKind::Aks && blueprint.cluster.location.is_some();
+    if !location_to_check && blueprint.pools.iter().all(|p| !p.spec.zones.is_empty()) {
         return Ok(Vec::new());
     }
-    let mut zones = provider.cluster().await?.zones;
+    let info = provider.cluster().await?;
+    blueprint.check_cluster_location(info.location.as_deref())?;
+    let mut zones = info.zones;
     zones.sort();
     blueprint.check_cluster_zones(&zones)?;
     Ok(zones)
