@@ -523,7 +523,7 @@ fn pool_names_follow_the_clusters_cloud() {
     let text = format!("{}{pools}", cluster("aks"));
     let e = single(&text, ErrorKind::InvalidPoolName);
     assert_eq!(spanned(&text, &e), "high-memory");
-    assert_eq!(position(&text, &e), (5, 8));
+    assert_eq!(position(&text, &e), (7, 8));
     assert!(e.help_text().unwrap_or_default().contains("`highmemory`"));
 
     let text =
@@ -1033,7 +1033,8 @@ fn aks_pool(name: &str, body: &str) -> String {
 #[test]
 fn an_aks_cluster_is_found_by_subscription_and_resource_group() {
     let text = "[cluster]\nprovider = \"aks\"\nname = \"platform\"\n";
-    let found: Vec<String> = errors(text).iter().map(|d| d.message()).collect();
+    let all = errors(text);
+    let found: Vec<&str> = all.iter().map(|d| d.message()).collect();
     assert_eq!(
         found,
         [
@@ -1063,7 +1064,7 @@ fn an_aks_cluster_is_found_by_subscription_and_resource_group() {
         .check_cluster_location(Some("northeurope"))
         .expect_err("another location");
     let e = &err.diagnostics()[0];
-    assert_eq!(e.line_column(), Some((6, 12)));
+    assert_eq!(e.line_column(), (6, 12));
     assert!(
         e.message().contains("runs in `northeurope`"),
         "{}",
@@ -1158,7 +1159,7 @@ fn aks_settings_are_checked_where_they_are_written() {
             &format!("class = \"workload\"\nmachine_type = \"Standard_D8s_v5\"\nsize = 1\n\n[pools.jobs.aks]\n{setting}"),
         );
         let e = single(&text, ErrorKind::InvalidValue);
-        assert_eq!(position(&text, &e).0, 12, "{setting}");
+        assert_eq!(position(&text, &e).0, 13, "{setting}");
         assert!(e.message().contains(message), "{setting}: {}", e.message());
         assert!(
             e.help_text().unwrap_or_default().contains(help),

@@ -49,7 +49,7 @@ impl From<ProviderError> for PlanError {
 
 /// Fields in the order their updates are applied: ownership first (so an interrupted
 /// apply still knows the pool is poolctl's), node-disrupting changes late, size last.
-pub(crate) const UPDATE_ORDER: [Field; 14] = [
+pub(crate) const UPDATE_ORDER: [Field; 19] = [
     Field::Tags,
     Field::Labels,
     Field::Taints,
@@ -62,6 +62,11 @@ pub(crate) const UPDATE_ORDER: [Field; 14] = [
     Field::ServiceAccount,
     Field::OauthScopes,
     Field::MaxPodsPerNode,
+    Field::OsSku,
+    Field::MaxPods,
+    Field::OsDiskType,
+    Field::VnetSubnetId,
+    Field::Mode,
     Field::Zones,
     Field::Scaling,
 ];
