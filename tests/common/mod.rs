@@ -161,6 +161,7 @@ impl Workspace {
 pub fn poolctl() -> Command {
     let mut cmd = Command::cargo_bin("poolctl").expect("poolctl binary");
     cmd.env_remove("POOLCTL_GKE_ENDPOINT")
+        .env_remove("POOLCTL_AKS_ENDPOINT")
         .env("NO_COLOR", "1")
         .env("POOLCTL_EMULATOR_OPERATION_POLLS", "2")
         .timeout(Duration::from_secs(120));
@@ -221,4 +222,5 @@ pub fn stdout_of(output: &std::process::Output) -> String {
 pub fn stderr_of(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+pub mod aks;
 pub mod contract;
