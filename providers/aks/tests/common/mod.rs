@@ -26,6 +26,8 @@ pub struct Req {
     pub query: String,
     pub headers: BTreeMap<String, String>,
     pub body: Value,
+    /// The body as text (a token request is a form, not JSON).
+    pub raw: String,
     pub at: Instant,
 }
 
@@ -122,6 +124,7 @@ async fn answer(
             })
             .collect(),
         body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+        raw: String::from_utf8_lossy(&body).into_owned(),
         at: Instant::now(),
     };
     shared.log.lock().expect("log").push(req.clone());
