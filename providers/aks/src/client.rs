@@ -14,30 +14,31 @@ use std::time::{Duration, Instant};
 /// Attempts at an endpoint that does not answer before poolctl reports it unreachable: a
 /// wrong endpoint is far more common than an outage.
 const UNREACHABLE_ATTEMPTS: u32 = 4;
-/// The longest `Retry-After` poolctl honours as given; a longer one is cut to this.
-pub(crate) const RETRY_AFTER_CAP: Duration = Duration::from_secs(300);
 
 /// How long poolctl keeps retrying a busy or throttled call before it reports failure.
 ///
 /// The pause before retry `n` is drawn uniformly from `[0, min(max_delay, first_delay ×
 /// 2^n)]` ("full jitter", so that several poolctl runs do not retry in step), or is the
-/// answer's `Retry-After` (up to 5 minutes) when it has one. Retries stop when the next
-/// pause would end after `budget`.
+/// answer's `Retry-After` (at most `retry_after_cap`) when it has one. Retries stop when
+/// the next pause would end after `budget`.
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
     pub first_delay: Duration,
     pub max_delay: Duration,
     pub budget: Duration,
+    pub retry_after_cap: Duration,
 }
 
 impl Default for RetryPolicy {
-    /// 2 s doubling up to 60 s, for at most 15 minutes: an AKS pool operation that blocks
-    /// ours (409 OperationNotAllowed) typically takes several minutes.
+    /// 2 s doubling up to 60 s, `Retry-After` honoured up to 5 minutes, for at most 15
+    /// minutes: an AKS pool operation that blocks ours (409 OperationNotAllowed) typically
+    /// takes several minutes.
     fn default() -> Self {
         RetryPolicy {
             first_delay: Duration::from_secs(2),
             max_delay: Duration::from_secs(60),
             budget: Duration::from_secs(15 * 60),
+            retry_after_cap: Duration::from_secs(300),
         }
     }
 }
@@ -102,6 +103,7 @@ impl Answer {
             .filter(|v| !v.is_empty())
     }
 
+    /// `Retry-After`, for the pace of polls (which clamp it themselves).
     pub(crate) fn retry_after(&self) -> Option<Duration> {
         retry_after(&self.headers)
     }
@@ -114,7 +116,7 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(|s| Duration::from_secs(s).min(RETRY_AFTER_CAP))
+        .map(Duration::from_secs)
 }
 
 /// One attempt's outcome, before the retry loop decides.
@@ -276,7 +278,10 @@ impl Client {
                             });
                         }
                     }
-                    let delay = retry_after.unwrap_or_else(|| full_jitter(&self.retry, attempts));
+                    let delay = match retry_after {
+                        Some(asked) => asked.min(self.retry.retry_after_cap),
+                        None => full_jitter(&self.retry, attempts),
+                    };
                     if started.elapsed() + delay > self.retry.budget {
                         return Err(ProviderError::RetriesExhausted {
                             call: call.what.to_string(),
@@ -573,6 +578,7 @@ mod tests {
             first_delay: Duration::from_millis(100),
             max_delay: Duration::from_millis(1000),
             budget: Duration::from_secs(10),
+            retry_after_cap: Duration::from_secs(1),
         };
         for attempt in 1..40 {
             let ceiling = (Duration::from_millis(100) * 2u32.pow((attempt - 1).min(20)))

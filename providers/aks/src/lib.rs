@@ -63,7 +63,8 @@ impl AksOptions {
     /// honouring `Retry-After` between 1 s and 30 s, for at most 60 minutes per operation
     /// (so at most 3,600 polls, about 130 at the usual pace). An emulator answers in
     /// milliseconds: 50 ms growing to 500 ms, `Retry-After` within 10 ms..1 s, at most 10
-    /// minutes.
+    /// minutes. Busy answers are retried for up to 15 minutes on ARM ([`RetryPolicy`]'s
+    /// default), 5 minutes on loopback (100 ms doubling to 2 s, `Retry-After` up to 2 s).
     pub fn for_endpoint(loopback: bool) -> Self {
         let (polling, retry) = if loopback {
             (
@@ -77,6 +78,7 @@ impl AksOptions {
                     first_delay: Duration::from_millis(100),
                     max_delay: Duration::from_secs(2),
                     budget: Duration::from_secs(5 * 60),
+                    retry_after_cap: Duration::from_secs(2),
                 },
             )
         } else {

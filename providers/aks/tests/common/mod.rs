@@ -176,6 +176,7 @@ pub fn options() -> AksOptions {
             first_delay: Duration::from_millis(10),
             max_delay: Duration::from_millis(50),
             budget: Duration::from_secs(5),
+            retry_after_cap: Duration::from_secs(2),
         },
         polling: Pacing {
             first: Duration::from_millis(10),
