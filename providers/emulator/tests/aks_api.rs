@@ -257,6 +257,16 @@ async fn updates_answer_200_with_a_transitional_state_and_a_new_etag() {
     // Left out of a PUT, a property keeps its value.
     assert_eq!(after["count"], 3);
     assert_eq!(after["vmSize"], "Standard_D4s_v5");
+
+    // What a GET returns can be PUT back as is (read-only properties included), as
+    // GET-modify-PUT clients do.
+    let whole = h.pool("work").await;
+    let round_trip = h.call("PUT", &pool_path("work"), Some(whole), &[]).await;
+    assert_eq!(round_trip.status, 200, "{}", round_trip.body);
+    assert_eq!(
+        round_trip.body["properties"]["provisioningState"],
+        "Updating"
+    );
 }
 
 #[tokio::test]

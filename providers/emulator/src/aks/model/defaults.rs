@@ -63,7 +63,13 @@ pub(super) fn new_pool_properties(
         .entry("osSKU")
         .or_insert_with(|| json!(if windows { "Windows2022" } else { "Ubuntu" }));
     if is_scale_set(&properties) {
-        properties.entry("count").or_insert(json!(1)); // SDK: "The default value is 1."
+        // SDK: "The default value is 1." An autoscaled pool starts at its minimum (choice).
+        let autoscaled = properties.get("enableAutoScaling").and_then(Value::as_bool) == Some(true);
+        let count = match properties.get("minCount").and_then(Value::as_i64) {
+            Some(min) if autoscaled => min.max(1),
+            _ => 1,
+        };
+        properties.entry("count").or_insert(json!(count));
         properties
             .entry("vmSize")
             .or_insert(json!("Standard_D4s_v5")); // choice: the VM size of nodepool1

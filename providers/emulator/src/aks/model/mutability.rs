@@ -76,8 +76,15 @@ pub(super) fn check_immutable(
         let Some(wanted) = request.get(*key).filter(|v| !asks_default(key, v)) else {
             continue;
         };
-        if current.get(*key).is_some_and(|have| !same(have, wanted)) || !current.contains_key(*key)
-        {
+        let changed = match current.get(*key) {
+            Some(have) => !same(have, wanted),
+            // Unset at creation: only an empty list or object still means "none".
+            None => {
+                !matches!(wanted, Value::Array(a) if a.is_empty())
+                    && !matches!(wanted, Value::Object(o) if o.is_empty())
+            }
+        };
+        if changed {
             return Err(ArmError::new(
                 400,
                 "PropertyChangeNotAllowed",
@@ -192,6 +199,8 @@ mod tests {
             map(json!({"vmSize": "Standard_D4s_v5", "osSKU": "Ubuntu", "osDiskSizeGB": 128}));
         assert!(check_immutable(&current, &map(json!({"vmSize": "standard_d4s_v5"}))).is_ok());
         assert!(check_immutable(&current, &map(json!({"osDiskSizeGB": 0}))).is_ok());
+        assert!(check_immutable(&current, &map(json!({"availabilityZones": []}))).is_ok());
+        assert!(check_immutable(&current, &map(json!({"availabilityZones": ["1"]}))).is_err());
         let err =
             check_immutable(&current, &map(json!({"vmSize": "Standard_D8s_v5"}))).unwrap_err();
         assert_eq!(err.code, "PropertyChangeNotAllowed");
