@@ -8,9 +8,11 @@
 //! environment) and [`AksProvider::with_options`]; everything else is the
 //! [`poolctl_provider::Provider`] trait.
 //!
-//! Environment: `POOLCTL_AKS_AUTH` (`auto`, `azure`, `none`: when to send credentials),
-//! `POOLCTL_AKS_CREDENTIAL` and the standard `AZURE_*` variables (which credential, see
-//! [`auth`](crate::AuthMode)).
+//! Environment: `POOLCTL_AKS_AUTH` (`auto`, `azure`, `none`: when to send credentials,
+//! [`AuthMode`]); `POOLCTL_AKS_CREDENTIAL` (`client-secret`, `workload-identity`,
+//! `managed-identity`, `azure-cli`) and the standard `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`,
+//! `AZURE_CLIENT_SECRET`, `AZURE_FEDERATED_TOKEN_FILE`, `AZURE_AUTHORITY_HOST` (https
+//! only), `IDENTITY_ENDPOINT`/`MSI_ENDPOINT`: which credential gets the token.
 
 mod auth;
 mod client;
