@@ -3,6 +3,7 @@
 //! `discovery`, a reading of the document of its own: the emulator validates every request
 //! with its own code, so calling that here could only ever agree with it.
 
+pub mod aks;
 pub mod discovery;
 
 use discovery::{Direction, Discovery};

@@ -1,1 +1,677 @@
-//! AKS agent-pool provider for poolctl (being written).
+//! `poolctl-aks`: the AKS provider. Talks to Azure Resource Manager
+//! (`Microsoft.ContainerService/managedClusters/agentPools` at [`API_VERSION`], or an
+//! endpoint override such as an emulator), waits for long-running operations, retries
+//! busy answers, serializes its writes, and guards updates and deletes with the eTags the
+//! plan read.
+//!
+//! The constructors are [`AksProvider::new`] (options from the endpoint and the
+//! environment) and [`AksProvider::with_options`]; everything else is the
+//! [`poolctl_provider::Provider`] trait.
+//!
+//! Environment: `POOLCTL_AKS_AUTH` (`auto`, `azure`, `none`: when to send credentials,
+//! [`AuthMode`]); `POOLCTL_AKS_CREDENTIAL` (`client-secret`, `workload-identity`,
+//! `managed-identity`, `azure-cli`) and the standard `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`,
+//! `AZURE_CLIENT_SECRET`, `AZURE_FEDERATED_TOKEN_FILE`, `AZURE_AUTHORITY_HOST` (https
+//! only), `IDENTITY_ENDPOINT`/`MSI_ENDPOINT`: which credential gets the token.
+
+mod auth;
+mod client;
+mod convert;
+mod lro;
+mod wire;
+
+pub use auth::{AuthMode, ARM_SCOPE};
+pub use azure_core::credentials::TokenCredential;
+pub use client::{is_loopback, RetryPolicy};
+pub use lro::Pacing;
+
+use async_trait::async_trait;
+use client::{Call, Client};
+use lro::Fallback;
+use poolctl_provider::{
+    CapabilityTable, ClusterInfo, ClusterTarget, Health, LivePool, PoolSpec, PoolState, PoolUpdate,
+    Progress, Provider, ProviderError, ProviderResult,
+};
+use reqwest::{Method, Url};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use wire::{AgentPoolList, ManagedCluster};
+
+/// The one ARM api-version of every call: the stable version of the official examples and
+/// of the SDK model this provider follows.
+pub const API_VERSION: &str = "2026-08-01";
+
+const DEFAULT_ENDPOINT: &str = "https://management.azure.com";
+/// Writes whose answer was lost (and which were then found not to have landed) before
+/// giving up.
+const LOST_ANSWER_ATTEMPTS: u32 = 3;
+/// Pages of `agentPools` followed before poolctl suspects a `nextLink` loop (AKS allows
+/// 100 pools per cluster).
+const MAX_PAGES: usize = 1000;
+
+/// Tuning that tests and the emulator change; real runs keep [`AksOptions::for_endpoint`].
+#[derive(Debug, Clone)]
+pub struct AksOptions {
+    pub retry: RetryPolicy,
+    pub polling: Pacing,
+    pub auth: AuthMode,
+    /// A credential to use instead of the one the environment names (tests, embedders).
+    pub credential: Option<Arc<dyn TokenCredential>>,
+}
+
+impl AksOptions {
+    /// Real AKS operations take minutes: poll every 5 s at first, then up to every 30 s,
+    /// honouring `Retry-After` between 1 s and 30 s, for at most 60 minutes per operation
+    /// (so at most 3,600 polls, about 130 at the usual pace). An emulator answers in
+    /// milliseconds: 50 ms growing to 500 ms, `Retry-After` within 10 ms..1 s, at most 10
+    /// minutes. Busy answers are retried for up to 15 minutes on ARM ([`RetryPolicy`]'s
+    /// default), 5 minutes on loopback (100 ms doubling to 2 s, `Retry-After` up to 2 s).
+    pub fn for_endpoint(loopback: bool) -> Self {
+        let (polling, retry) = if loopback {
+            (
+                Pacing {
+                    first: Duration::from_millis(50),
+                    min: Duration::from_millis(10),
+                    max: Duration::from_secs(1),
+                    timeout: Duration::from_secs(10 * 60),
+                },
+                RetryPolicy {
+                    first_delay: Duration::from_millis(100),
+                    max_delay: Duration::from_secs(2),
+                    budget: Duration::from_secs(5 * 60),
+                    retry_after_cap: Duration::from_secs(2),
+                },
+            )
+        } else {
+            (
+                Pacing {
+                    first: Duration::from_secs(5),
+                    min: Duration::from_secs(1),
+                    max: Duration::from_secs(30),
+                    timeout: Duration::from_secs(60 * 60),
+                },
+                RetryPolicy::default(),
+            )
+        };
+        AksOptions {
+            retry,
+            polling,
+            auth: AuthMode::Auto,
+            credential: None,
+        }
+    }
+}
+
+pub struct AksProvider {
+    client: Client,
+    polling: Pacing,
+    /// `{endpoint}/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.ContainerService/managedClusters/{c}`
+    cluster: Url,
+    /// The eTag of each pool as last read or written by this provider: the plan's
+    /// `list_pools` records them, and updates and deletes send them as `If-Match`, so that
+    /// a pool changed by someone else between plan and apply is refused (412).
+    etags: std::sync::Mutex<HashMap<String, String>>,
+    /// AKS runs one agent-pool operation per cluster at a time and answers 409 to another:
+    /// every write of this provider, with its wait, holds this lock.
+    writes: tokio::sync::Mutex<()>,
+}
+
+impl AksProvider {
+    /// A provider for the cluster of the blueprint, tuned for its endpoint, with
+    /// `POOLCTL_AKS_AUTH` applied.
+    pub fn new(target: &ClusterTarget) -> ProviderResult<Self> {
+        let endpoint = target.endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT);
+        let mut options = AksOptions::for_endpoint(is_loopback(endpoint));
+        if let Ok(mode) = std::env::var("POOLCTL_AKS_AUTH") {
+            options.auth = mode.parse()?;
+        }
+        Self::with_options(target, options)
+    }
+
+    pub fn with_options(target: &ClusterTarget, options: AksOptions) -> ProviderResult<Self> {
+        let subscription = non_empty(&target.project).ok_or_else(|| {
+            ProviderError::Config(
+                "an AKS cluster needs `subscription` in [cluster] (the subscription ID)".into(),
+            )
+        })?;
+        let resource_group = non_empty(&target.resource_group).ok_or_else(|| {
+            ProviderError::Config(
+                "an AKS cluster needs `resource_group` in [cluster] (the managed cluster's \
+                 resource group)"
+                    .into(),
+            )
+        })?;
+        let endpoint_text = non_empty(&target.endpoint).unwrap_or(DEFAULT_ENDPOINT);
+        let endpoint = Url::parse(endpoint_text)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+            .ok_or_else(|| {
+                ProviderError::Config(format!(
+                    "the AKS endpoint `{endpoint_text}` is not an http(s) URL"
+                ))
+            })?;
+        let mut cluster = endpoint.clone();
+        cluster.set_query(None);
+        cluster
+            .path_segments_mut()
+            .map_err(|()| {
+                ProviderError::Config(format!("the AKS endpoint `{endpoint_text}` has no path"))
+            })?
+            .pop_if_empty()
+            .extend([
+                "subscriptions",
+                subscription,
+                "resourceGroups",
+                resource_group,
+                "providers",
+                "Microsoft.ContainerService",
+                "managedClusters",
+                &target.name,
+            ]);
+        let loopback = is_loopback(endpoint.as_str());
+        let auth = options
+            .auth
+            .sends_credentials(loopback)
+            .then(|| auth::Auth::new(options.credential.clone()));
+        Ok(AksProvider {
+            client: Client::new(endpoint, auth, options.retry)?,
+            polling: options.polling,
+            cluster,
+            etags: std::sync::Mutex::new(HashMap::new()),
+            writes: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// A URL under the cluster, with the api-version.
+    fn url(&self, segments: &[&str]) -> String {
+        let mut url = self.cluster.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.extend(segments);
+        }
+        url.query_pairs_mut()
+            .append_pair("api-version", API_VERSION);
+        url.to_string()
+    }
+
+    fn pool_url(&self, name: &str) -> String {
+        self.url(&["agentPools", name])
+    }
+
+    fn etags(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+        // A panic elsewhere while holding the lock leaves a map that is still whole.
+        self.etags.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn record_etag(&self, name: &str, etag: Option<&str>) {
+        let mut etags = self.etags();
+        match etag {
+            Some(etag) => etags.insert(name.to_string(), etag.to_string()),
+            None => etags.remove(name),
+        };
+    }
+
+    fn recorded_etag(&self, name: &str) -> Option<String> {
+        self.etags().get(name).cloned()
+    }
+
+    /// Reads the pool after a write: records its eTag, and reports a pool that the
+    /// operation left Failed.
+    async fn settle(&self, call: &str, name: &str, progress: &dyn Progress) -> ProviderResult<()> {
+        let url = self.pool_url(name);
+        let Some((pool, _)) = lro::get_pool(&self.client, call, &url, progress).await? else {
+            return Err(ProviderError::OperationFailed {
+                call: call.to_string(),
+                operation: name.to_string(),
+                message: "the operation ended but the pool is not there".into(),
+            });
+        };
+        self.record_etag(name, pool.properties.e_tag.as_deref());
+        let health = convert::health_from_wire(&pool);
+        if health.state == PoolState::Failed {
+            return Err(ProviderError::OperationFailed {
+                call: call.to_string(),
+                operation: name.to_string(),
+                message: health.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    async fn put_create(&self, spec: &PoolSpec, progress: &dyn Progress) -> ProviderResult<()> {
+        let name = &spec.name;
+        let call = format!("create agent pool {name}");
+        let url = self.pool_url(name);
+        let body = convert::create_body(spec)?;
+        let mut lost = 0u32;
+        loop {
+            let sent = self
+                .client
+                .send(
+                    &Call {
+                        what: &call,
+                        method: Method::PUT,
+                        url: &url,
+                        body: Some(&body),
+                        if_match: None,
+                        if_none_match_any: true,
+                        repeatable: false,
+                    },
+                    progress,
+                )
+                .await;
+            match sent {
+                Ok(answer) => {
+                    let fallback = Fallback::PoolSettles { url: &url };
+                    return lro::wait(
+                        &self.client,
+                        self.polling,
+                        &call,
+                        &answer,
+                        fallback,
+                        progress,
+                    )
+                    .await;
+                }
+                // The pool exists. After a lost answer it may be this run's own create.
+                Err(ProviderError::ChangedSincePlan { message, .. }) if lost == 0 => {
+                    return Err(ProviderError::Api {
+                        call,
+                        status: 412,
+                        code: "PreconditionFailed".into(),
+                        message: format!(
+                            "pool {name} was created by someone else meanwhile, so poolctl \
+                             did not overwrite it ({message}); plan again"
+                        ),
+                    })
+                }
+                Err(ProviderError::ChangedSincePlan { .. }) => {
+                    return self.wait_for_own_create(&call, name, progress).await
+                }
+                // A create is never sent twice blindly: look for the pool first.
+                Err(ProviderError::AnswerLost { message, .. })
+                    if lost + 1 < LOST_ANSWER_ATTEMPTS =>
+                {
+                    lost += 1;
+                    progress.status(&format!(
+                        "the answer to the create was lost ({message}); looking for the pool"
+                    ));
+                    if lro::get_pool(&self.client, &call, &url, progress)
+                        .await?
+                        .is_some()
+                    {
+                        return self.wait_for_own_create(&call, name, progress).await;
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// The create's answer was lost and the pool exists: wait for it as for our own.
+    async fn wait_for_own_create(
+        &self,
+        call: &str,
+        name: &str,
+        progress: &dyn Progress,
+    ) -> ProviderResult<()> {
+        match self.wait_for_pool(name, progress).await? {
+            Some(_) => Ok(()),
+            None => Err(ProviderError::OperationFailed {
+                call: call.to_string(),
+                operation: name.to_string(),
+                message: "the pool appeared, then disappeared".into(),
+            }),
+        }
+    }
+
+    async fn put_update(
+        &self,
+        name: &str,
+        updates: &[PoolUpdate],
+        progress: &dyn Progress,
+    ) -> ProviderResult<()> {
+        let call = format!("update agent pool {name}");
+        let url = self.pool_url(name);
+        let live = self.client.send(&Call::get(&call, &url), progress).await?;
+        let live_json: serde_json::Value = live.json(&call)?;
+        let update = convert::update_body(&live_json, updates)?;
+        // The plan's eTag; a pool the plan never saw (created in this run) has the one
+        // just read.
+        let if_match = self.recorded_etag(name).or_else(|| {
+            live_json
+                .pointer("/properties/eTag")
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        });
+        let mut lost = 0u32;
+        loop {
+            let sent = self
+                .client
+                .send(
+                    &Call {
+                        what: &call,
+                        method: Method::PUT,
+                        url: &url,
+                        body: Some(&update.body),
+                        if_match: if_match.as_deref(),
+                        if_none_match_any: false,
+                        repeatable: false,
+                    },
+                    progress,
+                )
+                .await;
+            match sent {
+                Ok(answer) => {
+                    let fallback = Fallback::PoolSettles { url: &url };
+                    return lro::wait(
+                        &self.client,
+                        self.polling,
+                        &call,
+                        &answer,
+                        fallback,
+                        progress,
+                    )
+                    .await;
+                }
+                Err(ProviderError::AnswerLost { message, .. })
+                    if lost + 1 < LOST_ANSWER_ATTEMPTS =>
+                {
+                    lost += 1;
+                    progress.status(&format!(
+                        "the answer to the update was lost ({message}); reading the pool"
+                    ));
+                    let now = self.client.send(&Call::get(&call, &url), progress).await?;
+                    let now_json: serde_json::Value = now.json(&call)?;
+                    if convert::carries(&now_json, &update.body, &update.changed) {
+                        // It landed: wait for it as for an answered one.
+                        return match self.wait_for_pool(name, progress).await? {
+                            Some(_) => Ok(()),
+                            None => Err(ProviderError::OperationFailed {
+                                call,
+                                operation: name.to_string(),
+                                message: "the pool disappeared during the update".into(),
+                            }),
+                        };
+                    }
+                    let now_etag = now_json
+                        .pointer("/properties/eTag")
+                        .and_then(|v| v.as_str());
+                    if if_match.is_some() && now_etag != if_match.as_deref() {
+                        return Err(ProviderError::ChangedSincePlan {
+                            call,
+                            message: "the pool's eTag changed while the answer to the update \
+                                      was lost, and it does not carry the update"
+                                .into(),
+                        });
+                    }
+                    // Unchanged: the update did not land; send it again.
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn send_delete(&self, name: &str, progress: &dyn Progress) -> ProviderResult<()> {
+        let call = format!("delete agent pool {name}");
+        let url = self.pool_url(name);
+        let if_match = self.recorded_etag(name);
+        let mut lost = 0u32;
+        loop {
+            let sent = self
+                .client
+                .send(
+                    &Call {
+                        what: &call,
+                        method: Method::DELETE,
+                        url: &url,
+                        body: None,
+                        if_match: if_match.as_deref(),
+                        if_none_match_any: false,
+                        repeatable: false,
+                    },
+                    progress,
+                )
+                .await;
+            match sent {
+                Ok(answer) if answer.status == reqwest::StatusCode::NO_CONTENT => return Ok(()),
+                Ok(answer) => {
+                    let fallback = Fallback::PoolGone { url: &url };
+                    return lro::wait(
+                        &self.client,
+                        self.polling,
+                        &call,
+                        &answer,
+                        fallback,
+                        progress,
+                    )
+                    .await;
+                }
+                Err(ProviderError::Api { status: 404, .. }) => return Ok(()),
+                Err(ProviderError::AnswerLost { message, .. })
+                    if lost + 1 < LOST_ANSWER_ATTEMPTS =>
+                {
+                    lost += 1;
+                    progress.status(&format!(
+                        "the answer to the delete was lost ({message}); looking for the pool"
+                    ));
+                    match lro::get_pool(&self.client, &call, &url, progress).await? {
+                        None => return Ok(()),
+                        Some((pool, _)) => {
+                            let state = pool.properties.provisioning_state.unwrap_or_default();
+                            if state.eq_ignore_ascii_case("Deleting") {
+                                return match self.wait_for_pool(name, progress).await? {
+                                    None => Ok(()),
+                                    Some(health) => Err(ProviderError::OperationFailed {
+                                        call,
+                                        operation: name.to_string(),
+                                        message: format!("the pool is {health}, not deleted"),
+                                    }),
+                                };
+                            }
+                        }
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+fn non_empty(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+#[async_trait]
+impl Provider for AksProvider {
+    fn kind(&self) -> &'static str {
+        "aks"
+    }
+
+    fn capabilities(&self) -> &'static CapabilityTable {
+        &poolctl_provider::capability::AKS
+    }
+
+    async fn cluster(&self) -> ProviderResult<ClusterInfo> {
+        let cluster: ManagedCluster = self
+            .client
+            .get_json(
+                "get managed cluster",
+                &self.url(&[]),
+                &poolctl_provider::NoProgress,
+            )
+            .await?;
+        Ok(ClusterInfo {
+            // A pool without availabilityZones is regional: no zone list to default to.
+            zones: Vec::new(),
+            location: cluster.location,
+        })
+    }
+
+    async fn list_pools(&self) -> ProviderResult<Vec<LivePool>> {
+        let call = "list agent pools";
+        let mut url = self.url(&["agentPools"]);
+        let mut pools = Vec::new();
+        let mut etags = HashMap::new();
+        for _ in 0..MAX_PAGES {
+            let page: AgentPoolList = self
+                .client
+                .get_json(call, &url, &poolctl_provider::NoProgress)
+                .await?;
+            for pool in &page.value {
+                if let Some(etag) = &pool.properties.e_tag {
+                    etags.insert(pool.name.clone(), etag.clone());
+                }
+                pools.push(LivePool {
+                    spec: convert::pool_from_wire(pool),
+                    health: convert::health_from_wire(pool),
+                    version: pool.properties.current_orchestrator_version.clone(),
+                });
+            }
+            match page.next_link.as_deref().filter(|l| !l.is_empty()) {
+                Some(next) => url = self.client.follow(call, next)?,
+                None => {
+                    *self.etags() = etags;
+                    pools.sort_by(|a, b| a.spec.name.cmp(&b.spec.name));
+                    return Ok(pools);
+                }
+            }
+        }
+        Err(ProviderError::Protocol {
+            call: call.into(),
+            message: format!("more than {MAX_PAGES} pages of agent pools: a nextLink loop?"),
+        })
+    }
+
+    async fn create_pool(&self, spec: &PoolSpec, progress: &dyn Progress) -> ProviderResult<()> {
+        let _write = self.writes.lock().await;
+        self.put_create(spec, progress).await?;
+        self.settle(
+            &format!("create agent pool {}", spec.name),
+            &spec.name,
+            progress,
+        )
+        .await
+    }
+
+    async fn update_pool(
+        &self,
+        name: &str,
+        updates: &[PoolUpdate],
+        progress: &dyn Progress,
+    ) -> ProviderResult<()> {
+        let _write = self.writes.lock().await;
+        self.put_update(name, updates, progress).await?;
+        self.settle(&format!("update agent pool {name}"), name, progress)
+            .await
+    }
+
+    async fn delete_pool(&self, name: &str, progress: &dyn Progress) -> ProviderResult<()> {
+        let _write = self.writes.lock().await;
+        self.send_delete(name, progress).await?;
+        self.record_etag(name, None);
+        Ok(())
+    }
+
+    async fn wait_for_pool(
+        &self,
+        name: &str,
+        progress: &dyn Progress,
+    ) -> ProviderResult<Option<Health>> {
+        let call = format!("wait for agent pool {name}");
+        let url = self.pool_url(name);
+        let started = Instant::now();
+        let mut delay = self.polling.first;
+        loop {
+            let Some((pool, answer)) = lro::get_pool(&self.client, &call, &url, progress).await?
+            else {
+                return Ok(None);
+            };
+            let health = convert::health_from_wire(&pool);
+            if health.state != PoolState::Busy {
+                return Ok(Some(health));
+            }
+            progress.status(&format!("{}: agent pool {name}", health.status));
+            let pause = answer
+                .retry_after()
+                .map(|d| d.clamp(self.polling.min, self.polling.max))
+                .unwrap_or(delay);
+            if started.elapsed() + pause > self.polling.timeout {
+                return Err(ProviderError::OperationFailed {
+                    call,
+                    operation: name.to_string(),
+                    message: format!(
+                        "still {} after {} s; it may yet finish",
+                        health.status,
+                        started.elapsed().as_secs()
+                    ),
+                });
+            }
+            tokio::time::sleep(pause).await;
+            delay = (delay * 2).min(self.polling.max);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target() -> ClusterTarget {
+        ClusterTarget {
+            provider: "aks".into(),
+            name: "prod-1".into(),
+            project: Some("00000000-0000-0000-0000-000000000000".into()),
+            resource_group: Some("rg (west)".into()),
+            location: None,
+            endpoint: None,
+            compute_endpoint: None,
+        }
+    }
+
+    #[test]
+    fn urls_name_the_cluster_and_the_api_version() {
+        let provider = AksProvider::new(&target()).expect("provider");
+        assert_eq!(
+            provider.pool_url("gpu1"),
+            "https://management.azure.com/subscriptions/00000000-0000-0000-0000-000000000000\
+             /resourceGroups/rg%20(west)/providers/Microsoft.ContainerService/managedClusters\
+             /prod-1/agentPools/gpu1?api-version=2026-08-01"
+        );
+    }
+
+    #[test]
+    fn a_missing_subscription_or_resource_group_names_the_blueprint_key() {
+        let mut t = target();
+        t.project = None;
+        let err = AksProvider::new(&t).err().map(|e| e.to_string());
+        assert!(
+            err.as_deref().is_some_and(|e| e.contains("`subscription`")),
+            "{err:?}"
+        );
+        let mut t = target();
+        t.resource_group = Some(" ".into());
+        let err = AksProvider::new(&t).err().map(|e| e.to_string());
+        assert!(
+            err.as_deref()
+                .is_some_and(|e| e.contains("`resource_group`")),
+            "{err:?}"
+        );
+        let mut t = target();
+        t.endpoint = Some("ftp://example".into());
+        assert!(matches!(
+            AksProvider::new(&t),
+            Err(ProviderError::Config(_))
+        ));
+    }
+
+    #[test]
+    fn an_endpoint_with_a_path_keeps_it() {
+        let mut t = target();
+        t.endpoint = Some("http://127.0.0.1:9000/arm/".into());
+        let provider = AksProvider::new(&t).expect("provider");
+        assert!(provider
+            .pool_url("a")
+            .starts_with("http://127.0.0.1:9000/arm/subscriptions/"));
+    }
+}

@@ -30,12 +30,16 @@ pub struct Fault {
     rename_all_fields = "camelCase"
 )]
 pub enum FaultKind {
-    /// Answer with this Google error body instead of handling the request.
+    /// Answer with this error instead of handling the request: Google's error body on GKE
+    /// paths, ARM's (`{"error":{"code","message"}}`) on AKS paths.
     Http {
         status: u16,
         /// Canonical gRPC status name (`UNAVAILABLE`); empty picks the one Google pairs with `status`.
         #[serde(default)]
         grpc_status: String,
+        /// ARM error code on AKS paths (`Throttled`); `None` picks the one AKS pairs with `status`.
+        #[serde(default)]
+        code: Option<String>,
         #[serde(default)]
         message: String,
         #[serde(default)]
@@ -69,6 +73,10 @@ fn one() -> u32 {
 pub(crate) struct InjectedError {
     pub status: u16,
     pub grpc_status: String,
+    /// The ARM code the fault asked for, if any.
+    pub code: Option<String>,
+    /// Whether the fault gave its own message; otherwise each API words its own.
+    pub custom_message: bool,
     pub message: String,
     pub retry_after_seconds: Option<u64>,
 }
@@ -120,6 +128,8 @@ impl FaultPlan {
                 before.lose_answer = Some(InjectedError {
                     status,
                     grpc_status: grpc_status_for(status).to_string(),
+                    code: None,
+                    custom_message: false,
                     message: "Injected fault: the answer was lost after the request was handled."
                         .to_string(),
                     retry_after_seconds: None,
@@ -137,6 +147,7 @@ impl FaultPlan {
             if let FaultKind::Http {
                 status,
                 grpc_status,
+                code,
                 message,
                 retry_after_seconds,
             } = &self.faults[index].kind
@@ -146,6 +157,7 @@ impl FaultPlan {
                 } else {
                     grpc_status.clone()
                 };
+                let custom_message = !message.is_empty();
                 let message = if message.is_empty() {
                     format!("Injected fault: {grpc_status}.")
                 } else {
@@ -154,6 +166,8 @@ impl FaultPlan {
                 before.error = Some(InjectedError {
                     status: *status,
                     grpc_status,
+                    code: code.clone(),
+                    custom_message,
                     message,
                     retry_after_seconds: *retry_after_seconds,
                 });
@@ -249,6 +263,7 @@ mod tests {
             kind: FaultKind::Http {
                 status: 429,
                 grpc_status: String::new(),
+                code: None,
                 message: String::new(),
                 retry_after_seconds: Some(2),
             },

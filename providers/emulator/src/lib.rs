@@ -1,14 +1,28 @@
-//! A local emulator of the GKE node-pool API (container v1, plus Compute instance groups) for
-//! poolctl's quickstart and tests: an independent reading of Google's contract, sharing no code with the providers.
+//! A local emulator of two managed-Kubernetes node-pool APIs for poolctl's quickstart and tests,
+//! on one HTTP server routed by path:
 //!
-//! Routing and wire parsing (`routes`, `contract`) stay apart from the model (`gke::model`), which
-//! holds clusters, pools and operations and reads one clock; `faults` and `persist` plug in around it.
+//! - **GKE**: the node-pool API of container v1 (`/v1/projects/...`) plus Compute instance
+//!   groups (`/compute/v1/...`);
+//! - **AKS**: the agent-pool API of ARM's Microsoft.ContainerService at api-version 2026-08-01
+//!   (`/subscriptions/...`): managed clusters, agent pools, async operations.
+//!
+//! Each is an independent reading of the official contract, sharing no code with the providers:
+//! request bodies are checked against pruned copies of Google's discovery document
+//! (`gke/contract.json`) and of Microsoft's agent-pool model (`aks/contract.json`).
+//!
+//! Routing and wire parsing (`routes`, `contract`, `aks::routes`, `aks::contract`) stay apart from
+//! the models (`gke::model`, `aks::model`), which hold clusters, pools and operations and read one
+//! clock; `faults` and `persist` plug in around them, for both clouds at once.
 
+mod aks;
 mod clock;
 mod contract;
 mod faults;
+mod fnv;
 mod gke;
+mod pace;
 mod persist;
+mod reply;
 mod routes;
 
 use std::net::SocketAddr;
@@ -21,13 +35,15 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use aks::model::AksClusterSpec;
 pub use faults::{Fault, FaultKind};
 pub use gke::model::ClusterSpec;
 
 /// How an emulator behaves; `Default` suits the quickstart.
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
-    /// Where `gke.json` lives, so state survives restarts; `None` keeps it in memory.
+    /// Where `gke.json` (the state of both clouds) lives, so state survives restarts; `None`
+    /// keeps it in memory.
     pub state_dir: Option<PathBuf>,
     /// How long an operation stays RUNNING before it is DONE.
     pub operation_duration: Duration,
@@ -39,6 +55,9 @@ pub struct EmulatorConfig {
     pub auto_create_clusters: bool,
     /// Added to every API response, for benchmarks.
     pub latency: Duration,
+    /// Agent pools per page of AKS's list call; small by default, so that clients must follow
+    /// `nextLink`.
+    pub aks_page_size: usize,
 }
 
 impl Default for EmulatorConfig {
@@ -49,6 +68,7 @@ impl Default for EmulatorConfig {
             operation_polls: None,
             auto_create_clusters: false,
             latency: Duration::ZERO,
+            aks_page_size: 3,
         }
     }
 }
@@ -96,6 +116,18 @@ pub struct AutoscaleRequest {
     pub nodes: i64,
 }
 
+/// The cluster autoscaler's move on AKS, for tests: `POST /_emulator/aks/autoscaler`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AksAutoscaleRequest {
+    pub subscription: String,
+    pub resource_group: String,
+    pub cluster: String,
+    pub pool: String,
+    /// The pool's new `count`, within its `minCount`..=`maxCount`.
+    pub count: i64,
+}
+
 /// An API request as the emulator received it (control requests under `/_emulator` are not recorded).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordedRequest {
@@ -110,6 +142,12 @@ pub struct RecordedRequest {
     /// presents (the emulator itself accepts any, or none).
     #[serde(default)]
     pub authorization: Option<String>,
+    /// The `If-Match` header as sent (ARM's optimistic concurrency).
+    #[serde(default)]
+    pub if_match: Option<String>,
+    /// The `If-None-Match` header as sent.
+    #[serde(default)]
+    pub if_none_match: Option<String>,
 }
 
 /// A running emulator; dropping it stops the server.
@@ -180,6 +218,32 @@ impl RunningEmulator {
             })
     }
 
+    /// The whole AKS state as clients would read it, with operations settled up to now:
+    /// `{"managedClusters":[ManagedCluster...], "agentPools":[AgentPool...], "operations":[status...]}`.
+    pub fn aks_snapshot(&self) -> serde_json::Value {
+        self.shared.aks_snapshot()
+    }
+
+    /// Creates an AKS managed cluster with its System pool `nodepool1`, as
+    /// `POST /_emulator/aks/clusters` does.
+    pub fn aks_create_cluster(&self, spec: AksClusterSpec) -> Result<(), EmulatorError> {
+        self.shared
+            .aks_create_cluster(&spec)
+            .map(|_| ())
+            .map_err(|err| EmulatorError::Rejected {
+                message: err.message,
+            })
+    }
+
+    /// Acts as the cluster autoscaler on AKS: sets an autoscaled pool's `count` within its bounds.
+    pub fn aks_autoscale(&self, request: AksAutoscaleRequest) -> Result<(), EmulatorError> {
+        self.shared
+            .aks_autoscale(&request)
+            .map_err(|err| EmulatorError::Rejected {
+                message: err.message,
+            })
+    }
+
     /// Stops accepting requests and waits briefly for those in flight.
     pub async fn shutdown(mut self) {
         if let Some(shutdown) = self.shutdown.take() {
@@ -220,7 +284,7 @@ pub async fn start(
         .transpose()?;
     let state = match &state_file {
         Some(file) => file.load_if_changed()?.unwrap_or_default(),
-        None => gke::model::State::default(),
+        None => persist::Saved::default(),
     };
     let shared = Arc::new(routes::Shared::new(state, state_file, &config, addr));
     let router = routes::router(shared.clone());
@@ -230,10 +294,10 @@ pub async fn start(
             let _ = stopped.await;
         });
         if let Err(error) = server.await {
-            tracing::error!(%error, "the GKE emulator stopped");
+            tracing::error!(%error, "the emulator stopped");
         }
     });
-    tracing::info!(%addr, "GKE emulator listening");
+    tracing::info!(%addr, "GKE and AKS emulator listening");
     Ok(RunningEmulator {
         shared,
         addr,
@@ -265,4 +329,22 @@ pub fn gke_validate_body_with(
     contract::canonicalize(contract, schema_name, body)
         .map(|_| ())
         .map_err(|violation| violation.message)
+}
+
+/// Checks an AgentPool body (as PUT sends it) against the emulator's pruned copy of AKS's
+/// official model (azure-mgmt-containerservice 41.8.0, api-version 2026-08-01). Read-only
+/// properties pass, as ARM ignores them; see [`aks_read_only_properties`]. The error is the
+/// message of the emulator's 400 for the first problem.
+pub fn aks_validate_body(body: &serde_json::Value) -> Result<(), String> {
+    aks::contract::check_agent_pool(aks::contract::embedded_contract(), body)
+        .map(|_| ())
+        .map_err(|err| err.message)
+}
+
+/// The read-only properties an AgentPool body sets (`properties.eTag`, `name`...), which ARM
+/// accepts and ignores; empty when the body does not pass [`aks_validate_body`].
+pub fn aks_read_only_properties(body: &serde_json::Value) -> Vec<String> {
+    aks::contract::check_agent_pool(aks::contract::embedded_contract(), body)
+        .map(|checked| checked.read_only)
+        .unwrap_or_default()
 }

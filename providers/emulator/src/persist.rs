@@ -1,4 +1,5 @@
-//! The state file: `gke.json` in the state directory, read and rewritten by every request under
+//! The state file: `gke.json` in the state directory (named when the emulator served GKE only;
+//! it holds the AKS state too, in its `aks` section), read and rewritten by every request under
 //! an exclusive lock, so that emulators of several processes sharing the folder are one cloud.
 //! Writes go to a temporary file renamed over the old one, so a crash never leaves half a state.
 
@@ -8,16 +9,27 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::gke::model::State;
+use crate::aks::model::State as AksState;
+use crate::gke::model::State as GkeState;
 use crate::EmulatorError;
 
 /// Bumped when the file's shape changes incompatibly.
 const FORMAT: u32 = 1;
 
 #[derive(Serialize, Deserialize)]
-struct StateFileContents<S> {
+struct StateFileContents<G, A> {
     format: u32,
-    gke: S,
+    gke: G,
+    /// Absent from files written before the emulator served AKS.
+    #[serde(default)]
+    aks: A,
+}
+
+/// Both clouds' state, as the file holds it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Saved {
+    pub gke: GkeState,
+    pub aks: AksState,
 }
 
 #[derive(Debug)]
@@ -84,7 +96,7 @@ impl StateFile {
 
     /// The saved state when another process changed it since this one last read or wrote
     /// it; `None` when the state in memory is current. Call with the lock held.
-    pub(crate) fn load_if_changed(&self) -> Result<Option<State>, EmulatorError> {
+    pub(crate) fn load_if_changed(&self) -> Result<Option<Saved>, EmulatorError> {
         let now = stamp(&self.path);
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         if now.is_some() && *seen == now {
@@ -96,10 +108,10 @@ impl StateFile {
     }
 
     /// The saved state, or an empty one when nothing was saved yet.
-    pub(crate) fn load(&self) -> Result<State, EmulatorError> {
+    pub(crate) fn load(&self) -> Result<Saved, EmulatorError> {
         let text = match fs::read_to_string(&self.path) {
             Ok(text) => text,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(State::default()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Saved::default()),
             Err(source) => {
                 return Err(EmulatorError::ReadState {
                     path: self.path.clone(),
@@ -107,7 +119,7 @@ impl StateFile {
                 })
             }
         };
-        let contents: StateFileContents<State> =
+        let contents: StateFileContents<GkeState, AksState> =
             serde_json::from_str(&text).map_err(|source| EmulatorError::ParseState {
                 path: self.path.clone(),
                 source,
@@ -119,13 +131,17 @@ impl StateFile {
                 expected: FORMAT,
             });
         }
-        Ok(contents.gke)
+        Ok(Saved {
+            gke: contents.gke,
+            aks: contents.aks,
+        })
     }
 
-    pub(crate) fn save(&self, state: &State) -> io::Result<()> {
+    pub(crate) fn save(&self, gke: &GkeState, aks: &AksState) -> io::Result<()> {
         let contents = StateFileContents {
             format: FORMAT,
-            gke: state,
+            gke,
+            aks,
         };
         let text = serde_json::to_vec_pretty(&contents).map_err(io::Error::other)?;
         let tmp = self.path.with_extension("json.tmp");

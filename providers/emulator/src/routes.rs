@@ -1,5 +1,6 @@
-//! HTTP routing and wire parsing: maps GKE and Compute paths onto the model, plus the control API.
-//! Every API request is recorded, checked against the fault plan, and its body validated before the model sees it.
+//! HTTP routing and wire parsing: maps GKE and Compute paths onto the GKE model and ARM paths
+//! (`/subscriptions/...`) onto the AKS routes, plus the control API. Every API request is
+//! recorded, checked against the fault plan, and its body validated before a model sees it.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -7,31 +8,39 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use crate::aks;
+use crate::aks::model::{AksClusterSpec, ArmError, ClusterAt, Model as AksModel};
 use crate::clock::Clock;
 use crate::contract;
 use crate::faults::{Fault, FaultPlan, InjectedError};
-use crate::gke::model::{
-    ClusterRef, ClusterSpec, GkeError, Model, Operation, OperationPace, State as GkeState,
-};
+use crate::gke::model::{ClusterRef, ClusterSpec, GkeError, Model, Operation, OperationPace};
 use crate::gke::wire;
-use crate::persist::StateFile;
-use crate::{AutoscaleRequest, RecordedRequest};
+use crate::persist::{Saved, StateFile};
+use crate::reply::Reply;
+use crate::{AksAutoscaleRequest, AutoscaleRequest, RecordedRequest};
 
-/// What every handler shares: the model behind one lock, the fault plan, the request log.
+/// Both emulated clouds, behind one lock so that one request sees and saves one state.
+struct Cloud {
+    gke: Model,
+    aks: AksModel,
+}
+
+/// What every handler shares: the models behind one lock, the fault plan, the request log.
 pub(crate) struct Shared {
-    model: Mutex<Model>,
+    cloud: Mutex<Cloud>,
     faults: Mutex<FaultPlan>,
     requests: Mutex<RequestLog>,
     state_file: Option<StateFile>,
     clock: Clock,
     latency: Duration,
     addr: SocketAddr,
+    aks_page_size: usize,
 }
 
 #[derive(Default)]
@@ -48,7 +57,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Shared {
     pub(crate) fn new(
-        state: GkeState,
+        state: Saved,
         state_file: Option<StateFile>,
         config: &crate::EmulatorConfig,
         addr: SocketAddr,
@@ -60,13 +69,17 @@ impl Shared {
             ),
         };
         Shared {
-            model: Mutex::new(Model::new(state, pace, config.auto_create_clusters)),
+            cloud: Mutex::new(Cloud {
+                gke: Model::new(state.gke, pace, config.auto_create_clusters),
+                aks: AksModel::new(state.aks, pace, config.auto_create_clusters),
+            }),
             faults: Mutex::new(FaultPlan::default()),
             requests: Mutex::new(RequestLog::default()),
             state_file,
             clock: Clock,
             latency: config.latency,
             addr,
+            aks_page_size: config.aks_page_size,
         }
     }
 
@@ -115,16 +128,63 @@ impl Shared {
         })
     }
 
-    /// Runs `f` on the model brought up to date, then persists whatever changed. With a
+    pub(crate) fn aks_snapshot(&self) -> Value {
+        self.with_aks(|model, _| aks::wire::snapshot(model.state()))
+    }
+
+    pub(crate) fn aks_create_cluster(&self, spec: &AksClusterSpec) -> Result<Value, ArmError> {
+        self.with_aks(|model, now| {
+            model
+                .create_cluster(spec, now)
+                .map(aks::wire::managed_cluster)
+        })
+    }
+
+    pub(crate) fn aks_autoscale(&self, request: &AksAutoscaleRequest) -> Result<(), ArmError> {
+        let at = ClusterAt {
+            subscription: request.subscription.clone(),
+            resource_group: request.resource_group.clone(),
+            cluster: request.cluster.clone(),
+        };
+        self.with_aks(|model, now| model.autoscale(&at, &request.pool, request.count, now))
+    }
+
+    pub(crate) fn aks_page_size(&self) -> usize {
+        self.aks_page_size
+    }
+
+    /// Runs `start` with the failure the fault plan holds for this request, if any (see
+    /// [`FaultPlan::with_failed_operation`]).
+    pub(crate) fn with_failed_operation<T, E>(
+        &self,
+        method: &str,
+        path: &str,
+        start: impl FnOnce(Option<String>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        lock(&self.faults).with_failed_operation(method, path, start)
+    }
+
+    fn with_model<R>(&self, f: impl FnOnce(&mut Model, u64) -> R) -> R {
+        self.with_cloud(|cloud, now| f(&mut cloud.gke, now))
+    }
+
+    pub(crate) fn with_aks<R>(&self, f: impl FnOnce(&mut AksModel, u64) -> R) -> R {
+        self.with_cloud(|cloud, now| f(&mut cloud.aks, now))
+    }
+
+    /// Runs `f` on the models brought up to date, then persists whatever changed. With a
     /// state folder, the whole request holds its lock and starts from the state on disk, so
     /// that processes sharing the folder see and keep each other's changes.
-    fn with_model<R>(&self, f: impl FnOnce(&mut Model, u64) -> R) -> R {
-        let mut model = lock(&self.model);
+    fn with_cloud<R>(&self, f: impl FnOnce(&mut Cloud, u64) -> R) -> R {
+        let mut cloud = lock(&self.cloud);
         let _locked = match &self.state_file {
             Some(file) => match file.lock() {
                 Ok(locked) => {
                     match file.load_if_changed() {
-                        Ok(Some(state)) => model.reload(state),
+                        Ok(Some(state)) => {
+                            cloud.gke.reload(state.gke);
+                            cloud.aks.reload(state.aks);
+                        }
                         Ok(None) => {}
                         Err(error) => {
                             tracing::error!(%error, "cannot read the GKE emulator's state")
@@ -140,11 +200,15 @@ impl Shared {
             None => None,
         };
         let now = self.clock.now_millis();
-        model.settle(now);
-        let result = f(&mut model, now);
-        if model.take_dirty() {
+        cloud.gke.settle(now);
+        cloud.aks.settle(now);
+        let result = f(&mut cloud, now);
+        // Both flags are taken, so that each change is saved exactly once.
+        let gke_dirty = cloud.gke.take_dirty();
+        let aks_dirty = cloud.aks.take_dirty();
+        if gke_dirty || aks_dirty {
             if let Some(file) = &self.state_file {
-                if let Err(error) = file.save(model.state()) {
+                if let Err(error) = file.save(cloud.gke.state(), cloud.aks.state()) {
                     tracing::error!(%error, "cannot save the GKE emulator's state");
                 }
             }
@@ -152,28 +216,11 @@ impl Shared {
         result
     }
 
-    fn record(
-        &self,
-        method: &str,
-        path: &str,
-        query: Option<&str>,
-        body: Option<Value>,
-        authorization: Option<String>,
-    ) -> u64 {
+    fn record(&self, request: RecordedRequest) -> u64 {
         let mut log = lock(&self.requests);
         log.next_id += 1;
         let id = log.next_id;
-        log.entries.push((
-            id,
-            RecordedRequest {
-                method: method.to_string(),
-                path: path.to_string(),
-                query: query.map(str::to_string),
-                body,
-                status: 0,
-                authorization,
-            },
-        ));
+        log.entries.push((id, request));
         id
     }
 
@@ -198,44 +245,26 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_emulator/state", get(state))
         .route("/_emulator/gke/clusters", post(create_cluster))
         .route("/_emulator/gke/autoscaler", post(autoscale))
+        .route("/_emulator/aks/clusters", post(aks_create_cluster))
+        .route("/_emulator/aks/autoscaler", post(aks_autoscale))
+        .route("/_emulator/aks/state", get(aks_state))
         // GKE's custom methods (`pool:setSize`) do not fit axum's path syntax, so the API is
         // routed by hand from one fallback.
         .fallback(api)
         .with_state(shared)
 }
 
-struct Reply {
-    status: u16,
-    body: Value,
-    retry_after_seconds: Option<u64>,
-}
-
+/// GKE's answers: Google's error body for errors and injected faults.
 impl Reply {
-    fn ok(body: Value) -> Self {
-        Reply {
-            status: 200,
-            body,
-            retry_after_seconds: None,
-        }
-    }
-
     fn error(err: &GkeError) -> Self {
-        Reply {
-            status: err.code,
-            body: wire::error(err),
-            retry_after_seconds: None,
-        }
+        Reply::json(err.code, wire::error(err))
     }
 
     fn injected(fault: InjectedError) -> Self {
         let err = GkeError::new(fault.status, "", fault.message);
         let mut body = wire::error(&err);
         body["error"]["status"] = json!(fault.grpc_status);
-        Reply {
-            status: fault.status,
-            body,
-            retry_after_seconds: fault.retry_after_seconds,
-        }
+        Reply::json(fault.status, body).retry_after(fault.retry_after_seconds)
     }
 
     fn from_result(result: Result<Value, GkeError>) -> Self {
@@ -243,19 +272,6 @@ impl Reply {
             Ok(body) => Reply::ok(body),
             Err(err) => Reply::error(&err),
         }
-    }
-}
-
-impl IntoResponse for Reply {
-    fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut response = (status, Json(self.body)).into_response();
-        if let Some(seconds) = self.retry_after_seconds {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        }
-        response
     }
 }
 
@@ -267,44 +283,58 @@ async fn api(
     body: Bytes,
 ) -> Response {
     let path = uri.path();
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let id = shared.record(
-        method.as_str(),
-        path,
-        uri.query(),
-        recorded_body(&body),
-        authorization,
-    );
+    let header_text = |name: header::HeaderName| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let id = shared.record(RecordedRequest {
+        method: method.to_string(),
+        path: path.to_string(),
+        query: uri.query().map(str::to_string),
+        body: recorded_body(&body),
+        status: 0,
+        authorization: header_text(header::AUTHORIZATION),
+        if_match: header_text(header::IF_MATCH),
+        if_none_match: header_text(header::IF_NONE_MATCH),
+    });
+    let arm = aks::routes::is_arm_path(path);
     let before = lock(&shared.faults).before_handling(method.as_str(), path);
     let wait = before.delay + shared.latency;
     if !wait.is_zero() {
         tokio::time::sleep(wait).await;
     }
+    let injected = |fault: InjectedError| match arm {
+        true => aks::routes::injected(fault, method.as_str(), path),
+        false => Reply::injected(fault),
+    };
     let reply = match (before.error, before.answer) {
-        (Some(injected), _) => Reply::injected(injected),
-        (None, Some((status, body))) => Reply {
-            status,
-            body,
-            retry_after_seconds: None,
-        },
+        (Some(fault), _) => injected(fault),
+        (None, Some((status, body))) => Reply::json(status, body),
         (None, None) => {
-            let handled = dispatch(
-                &shared,
-                method.as_str(),
-                path,
-                &body,
-                &base_url(&headers, &shared),
-            );
+            let base = base_url(&headers, &shared);
+            let handled = match arm {
+                true => aks::routes::handle(
+                    &shared,
+                    &aks::routes::ArmRequest {
+                        method: method.as_str(),
+                        path,
+                        query: uri.query(),
+                        headers: &headers,
+                        body: &body,
+                        base: &base,
+                    },
+                ),
+                false => dispatch(&shared, method.as_str(), path, &body, &base),
+            };
             match before.lose_answer {
-                Some(lost) => Reply::injected(lost),
+                Some(lost) => injected(lost),
                 None => handled,
             }
         }
     };
-    tracing::debug!(method = %method, path, status = reply.status, "GKE emulator request");
+    tracing::debug!(method = %method, path, status = reply.status, "emulator request");
     shared.set_status(id, reply.status);
     reply.into_response()
 }
@@ -333,13 +363,12 @@ fn dispatch(shared: &Shared, method: &str, path: &str, body: &[u8], base: &str) 
                 Some((cluster, pool, group)) => {
                     Reply::ok(wire::instance_group(base, cluster, pool, group))
                 }
-                None => Reply {
-                    status: 404,
-                    body: wire::compute_not_found(&format!(
+                None => Reply::json(
+                    404,
+                    wire::compute_not_found(&format!(
                         "projects/{project}/zones/{zone}/instanceGroupManagers/{name}"
                     )),
-                    retry_after_seconds: None,
-                },
+                ),
             })
         }
         _ => Reply::error(&GkeError::new(
@@ -507,7 +536,7 @@ fn method_not_found() -> Reply {
 }
 
 /// Links point back at the host the client used, so they work behind any port mapping.
-fn base_url(headers: &HeaderMap, shared: &Shared) -> String {
+pub(crate) fn base_url(headers: &HeaderMap, shared: &Shared) -> String {
     match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
         Some(host) if !host.is_empty() => format!("http://{host}"),
         _ => shared.default_base(),
@@ -524,7 +553,7 @@ fn recorded_body(body: &[u8]) -> Option<Value> {
     )
 }
 
-fn percent_decode(segment: &str) -> String {
+pub(crate) fn percent_decode(segment: &str) -> String {
     let bytes = segment.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -610,6 +639,51 @@ async fn autoscale(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(err) => Reply::from_result(Err(err)).into_response(),
     }
+}
+
+fn arm_control_error(err: &ArmError) -> Response {
+    Reply::json(err.status, aks::wire::error(err)).into_response()
+}
+
+/// `POST /_emulator/aks/clusters`: creates a managed cluster with its System pool `nodepool1`.
+async fn aks_create_cluster(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let spec = match serde_json::from_slice::<AksClusterSpec>(&body) {
+        Ok(spec) => spec,
+        Err(e) => {
+            return arm_control_error(&ArmError::new(
+                400,
+                "InvalidRequestContent",
+                format!("Invalid cluster: {e}."),
+            ))
+        }
+    };
+    match shared.aks_create_cluster(&spec) {
+        Ok(cluster) => (StatusCode::CREATED, Json(cluster)).into_response(),
+        Err(err) => arm_control_error(&err),
+    }
+}
+
+/// `POST /_emulator/aks/autoscaler`: acts as the cluster autoscaler on one agent pool.
+async fn aks_autoscale(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let request = match serde_json::from_slice::<AksAutoscaleRequest>(&body) {
+        Ok(request) => request,
+        Err(e) => {
+            return arm_control_error(&ArmError::new(
+                400,
+                "InvalidRequestContent",
+                format!("Invalid autoscaler request: {e}."),
+            ))
+        }
+    };
+    match shared.aks_autoscale(&request) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(err) => arm_control_error(&err),
+    }
+}
+
+/// `GET /_emulator/aks/state`: the AKS state as clients would read it.
+async fn aks_state(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    Json(shared.aks_snapshot())
 }
 
 #[cfg(test)]

@@ -783,6 +783,7 @@ async fn http_faults_answer_with_googles_error_and_retry_after() {
         kind: FaultKind::Http {
             status: 503,
             grpc_status: String::new(),
+            code: None,
             message: String::new(),
             retry_after_seconds: None,
         },

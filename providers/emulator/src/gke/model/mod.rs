@@ -5,7 +5,6 @@ mod canonical;
 mod checks;
 mod clusters;
 mod error;
-mod fnv;
 mod instance_groups;
 mod locations;
 mod operations;
@@ -15,6 +14,8 @@ mod state;
 #[cfg(test)]
 mod test_fixtures;
 
+use crate::fnv;
+pub(crate) use crate::pace::Pace;
 pub(crate) use clusters::ClusterRef;
 pub use clusters::ClusterSpec;
 pub(crate) use error::GkeError;
@@ -24,16 +25,6 @@ pub(crate) use state::{
 pub(crate) use Pace as OperationPace;
 
 pub(crate) const DEFAULT_VERSION: &str = "1.33.5-gke.1000000";
-
-/// How long an operation runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Pace {
-    /// This many milliseconds of the clock, as a real cloud.
-    Millis(u64),
-    /// This many status polls (reads of the operation or of its pool), whatever the time:
-    /// what tests use, so that no outcome depends on the machine's speed.
-    Polls(u32),
-}
 
 pub(crate) struct Model {
     state: State,

@@ -5,7 +5,7 @@ use super::canonical::string_list;
 use super::fnv::fnv;
 use super::instance_groups::{clamp_to_autoscaling, resize_zones};
 use super::pool_resource::set_pointer;
-use super::{ClusterRef, Effect, GkeError, Model, Operation, OperationType, Pace, PoolStatus};
+use super::{ClusterRef, Effect, GkeError, Model, Operation, OperationType, PoolStatus};
 
 /// GKE's per-cluster limit on concurrently running operations.
 const CONCURRENT_OPERATIONS_QUOTA: usize = 5;
@@ -237,11 +237,7 @@ impl Model {
             pool.as_bytes(),
         ]);
         let name = format!("operation-{now}-{:08x}", suffix as u32);
-        let (end_millis, polls_left) = match self.pace {
-            Pace::Millis(millis) => (now.saturating_add(millis), None),
-            Pace::Polls(0) => (now, None),
-            Pace::Polls(polls) => (u64::MAX, Some(polls)),
-        };
+        let (end_millis, polls_left) = self.pace.schedule(now);
         self.state.operations.push(Operation {
             name: name.clone(),
             project: at.project.clone(),
@@ -281,6 +277,7 @@ mod tests {
     use serde_json::json;
 
     use super::super::test_fixtures::{at, model};
+    use super::super::Pace;
     use super::*;
 
     #[test]
