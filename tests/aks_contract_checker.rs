@@ -436,6 +436,8 @@ fn the_helper_checks_recorded_traffic_and_panics_with_the_checkers_output() {
         body,
         status: 200,
         authorization: Some("Bearer token".to_string()),
+        if_match: None,
+        if_none_match: None,
     };
     let good = vec![
         recorded("PUT", format!("{POOLS}/gpu"), Some(good_body())),

@@ -59,7 +59,12 @@ fn the_platform_applies_with_create_only_puts_and_then_plans_empty() {
     assert_eq!(creates.len(), POOLS, "{creates:#?}");
     for create in &creates {
         // A concurrent creator of the same pool would be refused, not overwritten.
-        assert_eq!(create.if_none_match.as_deref(), Some("*"), "{}", create.path);
+        assert_eq!(
+            create.if_none_match.as_deref(),
+            Some("*"),
+            "{}",
+            create.path
+        );
         assert_eq!(create.status, 201, "{}", create.path);
     }
     let body = |pool: &str| -> Value {
@@ -72,7 +77,10 @@ fn the_platform_applies_with_create_only_puts_and_then_plans_empty() {
     let system = body("system");
     assert_eq!(system["properties"]["mode"], "System");
     assert_eq!(system["properties"]["count"], 3);
-    assert_eq!(system["properties"]["availabilityZones"], json!(["1", "2", "3"]));
+    assert_eq!(
+        system["properties"]["availabilityZones"],
+        json!(["1", "2", "3"])
+    );
     let a = body("a");
     assert_eq!(a["properties"]["mode"], "User");
     assert_eq!(a["properties"]["enableAutoScaling"], true);
@@ -93,7 +101,9 @@ fn the_platform_applies_with_create_only_puts_and_then_plans_empty() {
     let live = emu.aks_pool("sparkjobs").expect("created");
     let taints = live["properties"]["nodeTaints"].as_array().expect("taints");
     assert!(
-        taints.contains(&json!("kubernetes.azure.com/scalesetpriority=spot:NoSchedule")),
+        taints.contains(&json!(
+            "kubernetes.azure.com/scalesetpriority=spot:NoSchedule"
+        )),
         "{taints:?}"
     );
     // The GPU pool keeps the image the pool asks for over [defaults.aks].
@@ -122,11 +132,17 @@ fn a_taint_and_a_label_change_in_place_with_one_put_and_the_plans_etag() {
     assert_eq!(put.status, 200);
     let body = put.body.as_ref().expect("a body");
     assert_eq!(body["properties"]["nodeLabels"]["team"], "alpha");
-    assert_eq!(body["properties"]["nodeTaints"], json!(["team=a:NoExecute"]));
+    assert_eq!(
+        body["properties"]["nodeTaints"],
+        json!(["team=a:NoExecute"])
+    );
     // The whole pool goes back, so nothing else moved.
     assert_eq!(body["properties"]["vmSize"], "Standard_E8s_v5");
     for read_only in ["provisioningState", "eTag", "currentOrchestratorVersion"] {
-        assert!(body["properties"].get(read_only).is_none(), "{read_only} sent");
+        assert!(
+            body["properties"].get(read_only).is_none(),
+            "{read_only} sent"
+        );
     }
     let live = emu.aks_pool("a").expect("a");
     assert_ne!(etag(&live), before, "every update gives a new eTag");
@@ -143,7 +159,10 @@ fn a_new_vm_size_creates_a_pool_under_a_derived_name_before_deleting_the_old_one
         "machine_type = \"Standard_D16s_v5\"",
     );
     let plan = plan_with_changes(&ws);
-    assert!(plan.contains("AKS cannot change vmSize after creation"), "{plan}");
+    assert!(
+        plan.contains("AKS cannot change vmSize after creation"),
+        "{plan}"
+    );
     let mark = emu.requests().len();
     let log = ws.apply_ok();
     assert!(log.contains("1 replaced"), "{log}");
@@ -153,14 +172,20 @@ fn a_new_vm_size_creates_a_pool_under_a_derived_name_before_deleting_the_old_one
         .skip(mark)
         .filter(|r| r.method != "GET")
         .collect();
-    let put = changes.iter().position(|r| r.method == "PUT").expect("a PUT");
+    let put = changes
+        .iter()
+        .position(|r| r.method == "PUT")
+        .expect("a PUT");
     let delete = changes
         .iter()
         .position(|r| r.method == "DELETE")
         .expect("a DELETE");
     assert!(put < delete, "create before destroy: {changes:#?}");
     assert!(changes[delete].path.ends_with("/agentPools/kfplatform"));
-    assert!(changes[delete].if_match.is_some(), "DELETE without If-Match");
+    assert!(
+        changes[delete].if_match.is_some(),
+        "DELETE without If-Match"
+    );
     let new_name = changes[put]
         .path
         .rsplit('/')
@@ -169,7 +194,10 @@ fn a_new_vm_size_creates_a_pool_under_a_derived_name_before_deleting_the_old_one
         .to_string();
     assert_ne!(new_name, "kfplatform");
     assert!(new_name.len() <= 12, "{new_name}");
-    assert!(new_name.starts_with(|c: char| c.is_ascii_lowercase()), "{new_name}");
+    assert!(
+        new_name.starts_with(|c: char| c.is_ascii_lowercase()),
+        "{new_name}"
+    );
     assert!(
         new_name
             .chars()
@@ -191,7 +219,11 @@ fn bounds_and_a_static_count_change_in_place() {
     // Pool b's bounds, and the control pool's size.
     let b_start = text.find("[pools.b]").expect("pool b");
     let (head, tail) = text.split_at(b_start);
-    let tail = tail.replacen("autoscale = { min = 0, max = 10 }", "autoscale = { min = 1, max = 6 }", 1);
+    let tail = tail.replacen(
+        "autoscale = { min = 0, max = 10 }",
+        "autoscale = { min = 1, max = 6 }",
+        1,
+    );
     let text = format!("{head}{tail}").replacen(
         "machine_type = \"Standard_D4s_v5\"\nsize = 2\nlabels = { pool = \"control\" }",
         "machine_type = \"Standard_D4s_v5\"\nsize = 3\nlabels = { pool = \"control\" }",
@@ -202,12 +234,19 @@ fn bounds_and_a_static_count_change_in_place() {
     assert!(plan.contains("autoscale 0..10 -> autoscale 1..6"), "{plan}");
     assert!(plan.contains("size 2 -> size 3"), "{plan}");
     ws.apply_ok();
-    let b = emu.aks_puts("b").last().and_then(|r| r.body.clone()).expect("b PUT");
+    let b = emu
+        .aks_puts("b")
+        .last()
+        .and_then(|r| r.body.clone())
+        .expect("b PUT");
     assert_eq!(b["properties"]["enableAutoScaling"], true);
     assert_eq!(b["properties"]["minCount"], 1);
     assert_eq!(b["properties"]["maxCount"], 6);
     let count = b["properties"]["count"].as_i64().expect("count");
-    assert!((1..=6).contains(&count), "count {count} outside the new bounds");
+    assert!(
+        (1..=6).contains(&count),
+        "count {count} outside the new bounds"
+    );
     let control = emu
         .aks_puts("control")
         .last()
@@ -215,7 +254,9 @@ fn bounds_and_a_static_count_change_in_place() {
         .expect("control PUT");
     assert_eq!(control["properties"]["count"], 3);
     assert_eq!(control["properties"]["enableAutoScaling"], false);
-    assert!(control["properties"].get("minCount").is_none_or(Value::is_null));
+    assert!(control["properties"]
+        .get("minCount")
+        .is_none_or(Value::is_null));
     ws.assert_no_changes();
 }
 
@@ -225,7 +266,9 @@ fn a_pool_removed_from_the_blueprint_is_deleted_with_the_plans_etag() {
     let ws = applied(&emu);
     let before = etag(&emu.aks_pool("sparkplat").expect("sparkplat"));
     let text = std::fs::read_to_string(ws.path()).expect("read");
-    let start = text.find("# The Spark operator").expect("sparkplat section");
+    let start = text
+        .find("# The Spark operator")
+        .expect("sparkplat section");
     let end = text.find("# Spark executors").expect("next section");
     ws.write(&format!("{}{}", &text[..start], &text[end..]));
     let plan = plan_with_changes(&ws);
@@ -257,7 +300,10 @@ fn the_autoscalers_count_and_the_injected_spot_values_are_no_difference() {
             count: 7,
         })
         .expect("the autoscaler moves the spot pool");
-    assert_eq!(emu.aks_pool("sparkjobs").expect("spot")["properties"]["count"], 7);
+    assert_eq!(
+        emu.aks_pool("sparkjobs").expect("spot")["properties"]["count"],
+        7
+    );
     ws.assert_no_changes();
 }
 
@@ -277,13 +323,29 @@ fn another_operation_in_progress_is_waited_out() {
         .env_remove("POOLCTL_EMULATOR_OPERATION_POLLS")
         .output()
         .expect("runs");
-    assert!(out.status.success(), "{}{}", stdout_of(&out), stderr_of(&out));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        stdout_of(&out),
+        stderr_of(&out)
+    );
     // Someone scales the cluster's own pool; poolctl's change must wait for it.
     let base = common::aks::cluster_path();
-    let mut busy = emu.aks_pool("nodepool1").expect("the cluster's System pool");
+    let mut busy = emu
+        .aks_pool("nodepool1")
+        .expect("the cluster's System pool");
     busy["properties"]["count"] = json!(3);
-    for read_only in ["provisioningState", "eTag", "currentOrchestratorVersion", "nodeImageVersion", "status"] {
-        busy["properties"].as_object_mut().expect("properties").remove(read_only);
+    for read_only in [
+        "provisioningState",
+        "eTag",
+        "currentOrchestratorVersion",
+        "nodeImageVersion",
+        "status",
+    ] {
+        busy["properties"]
+            .as_object_mut()
+            .expect("properties")
+            .remove(read_only);
     }
     let started = reqwest::blocking::Client::new()
         .put(format!(
@@ -301,7 +363,12 @@ fn another_operation_in_progress_is_waited_out() {
         .env_remove("POOLCTL_EMULATOR_OPERATION_POLLS")
         .output()
         .expect("runs");
-    assert!(out.status.success(), "{}{}", stdout_of(&out), stderr_of(&out));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        stdout_of(&out),
+        stderr_of(&out)
+    );
     let puts = emu.aks_puts("jobs");
     let statuses: Vec<u16> = puts.iter().map(|r| r.status).collect();
     assert!(statuses.contains(&409), "no 409 was seen: {statuses:?}");
@@ -316,8 +383,16 @@ fn another_operation_in_progress_is_waited_out() {
 fn a_pool_changed_between_plan_and_apply_is_stopped_and_the_others_are_done() {
     let emu = Emu::start();
     let ws = applied(&emu);
-    edit(&ws, "labels = { pool = \"a\", team = \"a\" }", "labels = { pool = \"a\", team = \"a\", tier = \"gold\" }");
-    edit(&ws, "labels = { pool = \"b\", team = \"b\" }", "labels = { pool = \"b\", team = \"b\", tier = \"gold\" }");
+    edit(
+        &ws,
+        "labels = { pool = \"a\", team = \"a\" }",
+        "labels = { pool = \"a\", team = \"a\", tier = \"gold\" }",
+    );
+    edit(
+        &ws,
+        "labels = { pool = \"b\", team = \"b\" }",
+        "labels = { pool = \"b\", team = \"b\", tier = \"gold\" }",
+    );
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("poolctl"))
         .current_dir(ws.dir.path())
         .args(["apply", "-f"])
@@ -378,7 +453,10 @@ fn a_pool_changed_between_plan_and_apply_is_stopped_and_the_others_are_done() {
     let put = emu.aks_puts("a").last().cloned().expect("a PUT for a");
     assert_eq!(put.status, 412);
     // The other pool was changed; pool a keeps what the other writer set.
-    assert_eq!(emu.aks_pool("b").expect("b")["properties"]["nodeLabels"]["tier"], "gold");
+    assert_eq!(
+        emu.aks_pool("b").expect("b")["properties"]["nodeLabels"]["tier"],
+        "gold"
+    );
     let a = emu.aks_pool("a").expect("a");
     assert_eq!(a["properties"]["nodeLabels"]["owner"], "someone-else");
     assert!(a["properties"]["nodeLabels"].get("tier").is_none());

@@ -536,6 +536,8 @@ fn the_checker_reports_each_kind_of_broken_body() {
         body,
         status: 200,
         authorization: None,
+        if_match: None,
+        if_none_match: None,
     };
     let audit = audit_requests(
         contract,

@@ -27,6 +27,7 @@ fn throttling_and_busy_answers_are_retried_until_the_apply_succeeds() {
             grpc_status: "RESOURCE_EXHAUSTED".into(),
             message: "Quota exceeded for quota metric 'Write requests'".into(),
             retry_after_seconds: Some(1),
+            code: None,
         },
     ));
     emu.emulator.inject_fault(fault(
@@ -37,6 +38,7 @@ fn throttling_and_busy_answers_are_retried_until_the_apply_succeeds() {
             grpc_status: "FAILED_PRECONDITION".into(),
             message: "Operation operation-1 is currently creating node pool core. Please wait and try again once it is done.".into(),
             retry_after_seconds: None,
+            code: None,
         },
     ));
     let ws = Workspace::new(&gke_blueprint(&emu.endpoint(), ANALYTICS_POOLS));

@@ -37,6 +37,7 @@ pub async fn run(args: EmulatorArgs) -> u8 {
         operation_polls: args.operation_polls,
         auto_create_clusters: args.auto_create_clusters,
         latency: Duration::from_millis(args.latency_ms),
+        ..EmulatorConfig::default()
     };
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
         Ok(l) => l,

@@ -24,7 +24,7 @@ pub enum ConnectError {
 }
 
 /// The clouds this build of poolctl can talk to, as written in blueprints.
-pub const AVAILABLE: &[&str] = &["gke"];
+pub const AVAILABLE: &[&str] = &["gke", "aks"];
 
 /// Refuses, at its `provider` line, a blueprint whose cloud this build has no provider
 /// for: it may be a valid blueprint, but `plan` and `apply` could do nothing with it.
@@ -132,7 +132,7 @@ pub async fn connect(
     }
     match cluster.provider {
         ProviderKind::Gke => Ok(Box::new(poolctl_gke::GkeProvider::new(&target)?)),
-        ProviderKind::Aks => Err(ConnectError::Unsupported("aks")),
+        ProviderKind::Aks => Ok(Box::new(poolctl_aks::AksProvider::new(&target)?)),
         ProviderKind::Eks => Err(ConnectError::Unsupported("eks")),
     }
 }

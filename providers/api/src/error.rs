@@ -40,7 +40,9 @@ pub enum ProviderError {
     AnswerLost { call: String, message: String },
     /// The pool is no longer what the plan read (AKS answers 412 to an `If-Match` with
     /// the eTag of the plan): nothing was changed.
-    #[error("{call}: the pool changed since the plan was made, so nothing was changed ({message})")]
+    #[error(
+        "{call}: the pool changed since the plan was made, so nothing was changed ({message})"
+    )]
     ChangedSincePlan { call: String, message: String },
     #[error("{call}: could not reach {endpoint}: {message}")]
     Transport {

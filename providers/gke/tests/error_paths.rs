@@ -79,6 +79,7 @@ fn http(status: u16, grpc: &str, retry_after_seconds: Option<u64>) -> FaultKind 
         grpc_status: grpc.into(),
         message: format!("injected {grpc}"),
         retry_after_seconds,
+        code: None,
     }
 }
 
