@@ -332,18 +332,19 @@ fn verbose_shows_one_line_per_cloud_call_and_bodies_at_vv() {
 }
 
 #[test]
-fn an_aks_blueprint_is_refused_at_its_provider_line() {
+fn an_eks_blueprint_is_refused_at_its_provider_line() {
     let ws = Workspace::new(
-        "[cluster]\nprovider = \"aks\"\nname = \"platform\"\n\n[pools.system]\nclass = \"core\"\nmachine_type = \"Standard_D4s_v5\"\nsize = 3\n",
+        "[cluster]\nprovider = \"eks\"\nname = \"platform\"\n\n[pools.system]\nclass = \"core\"\nmachine_type = \"m6i.large\"\nsize = 3\n",
     );
     for command in ["validate", "plan"] {
         let out = ws.poolctl(&[command]).output().expect("runs");
         let err = stderr_of(&out);
         assert_eq!(out.status.code(), Some(1), "{command}: {err}");
         assert!(
-            err.contains("cannot plan or apply AKS clusters yet"),
+            err.contains("cannot plan or apply EKS clusters yet"),
             "{err}"
         );
         assert!(err.contains("blueprint.toml:2:12"), "{err}");
+        assert!(err.contains("gke, aks"), "{err}");
     }
 }

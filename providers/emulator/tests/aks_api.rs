@@ -967,6 +967,12 @@ async fn state_survives_a_restart_with_the_same_state_dir() {
 
 /// Where the official ARM examples are: `POOLCTL_AKS_EXAMPLES`, else `../shared` of the repository.
 fn examples_dir() -> Option<PathBuf> {
+    // .ci/run sets `none`, and says so, when the examples are not beside the repository:
+    // they are on no package registry.
+    if std::env::var("POOLCTL_AKS_EXAMPLES").as_deref() == Ok("none") {
+        eprintln!("skipped: POOLCTL_AKS_EXAMPLES=none");
+        return None;
+    }
     let dir = match std::env::var_os("POOLCTL_AKS_EXAMPLES") {
         Some(dir) => PathBuf::from(dir),
         None => {
