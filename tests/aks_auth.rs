@@ -61,7 +61,10 @@ fn token_endpoint() -> (String, Arc<Mutex<Vec<String>>>) {
                     .to_string(),
                 )
             } else {
-                ("400 Bad Request", "{\"error\":\"no identity header\"}".to_string())
+                (
+                    "400 Bad Request",
+                    "{\"error\":\"no identity header\"}".to_string(),
+                )
             };
             let _ = write!(
                 stream,
@@ -134,8 +137,14 @@ fn a_managed_identity_token_reaches_arm_and_no_output() {
     );
     for (name, text) in [("stdout", &stdout), ("stderr", &stderr)] {
         assert!(!text.contains(TOKEN), "the token leaked into {name}");
-        assert!(!text.contains("poolctl-test-token"), "the token leaked into {name}");
-        assert!(!text.contains(IDENTITY_HEADER), "the identity header leaked into {name}");
+        assert!(
+            !text.contains("poolctl-test-token"),
+            "the token leaked into {name}"
+        );
+        assert!(
+            !text.contains(IDENTITY_HEADER),
+            "the identity header leaked into {name}"
+        );
     }
 }
 
@@ -155,6 +164,9 @@ fn a_credential_that_fails_says_how_to_fix_it() {
     assert!(!out.status.success());
     let stderr = stderr_of(&out);
     assert!(stderr.contains("authentication failed"), "{stderr}");
-    assert!(stderr.to_lowercase().contains("managed identity"), "{stderr}");
+    assert!(
+        stderr.to_lowercase().contains("managed identity"),
+        "{stderr}"
+    );
     assert!(emu.requests().is_empty(), "ARM was called without a token");
 }

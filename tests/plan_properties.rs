@@ -107,7 +107,7 @@ fn pool_gen() -> impl Strategy<Value = PoolGen> {
 fn blueprint_text(provider: &str, pools: &[PoolGen]) -> String {
     let cluster = match provider {
         "gke" => "project = \"acme\"\nlocation = \"europe-west1\"\n",
-        "aks" => "project = \"00000000-0000-0000-0000-000000000000\"\nlocation = \"westeurope\"\n",
+        "aks" => "subscription = \"00000000-0000-0000-0000-000000000000\"\nresource_group = \"rg\"\nlocation = \"westeurope\"\n",
         _ => "location = \"eu-west-1\"\n",
     };
     let mut text = format!("[cluster]\nprovider = \"{provider}\"\nname = \"prop\"\n{cluster}\n");
@@ -116,9 +116,14 @@ fn blueprint_text(provider: &str, pools: &[PoolGen]) -> String {
         if !seen.insert(pool.name.clone()) {
             continue;
         }
+        // On AKS the GPUs come with the VM size: a gpu pool gets a T4 size.
+        let machine = match (provider, pool.class) {
+            ("aks", "gpu") => "Standard_NC4as_T4_v3",
+            _ => pool.machine,
+        };
         text.push_str(&format!(
-            "[pools.{}]\nclass = \"{}\"\nmachine_type = \"{}\"\n",
-            pool.name, pool.class, pool.machine
+            "[pools.{}]\nclass = \"{}\"\nmachine_type = \"{machine}\"\n",
+            pool.name, pool.class
         ));
         if pool.spot {
             text.push_str("spot = true\n");
@@ -172,7 +177,9 @@ fn blueprint_text(provider: &str, pools: &[PoolGen]) -> String {
                 .collect();
             text.push_str(&format!("taints = [{}]\n", taints.join(", ")));
         }
-        if pool.class == "gpu" {
+        if pool.class == "gpu" && provider == "aks" {
+            text.push_str("gpu = { type = \"nvidia-t4\", count = 1 }\n");
+        } else if pool.class == "gpu" {
             text.push_str(&format!(
                 "gpu = {{ type = \"nvidia-l4\", count = {} }}\n",
                 pool.gpu_count
