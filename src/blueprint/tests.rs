@@ -246,18 +246,16 @@ fn a_setting_poolctl_cannot_plan_is_refused_at_its_line() {
     assert_eq!(spanned(&text, &e), "node_version");
     assert_eq!(position(&text, &e), (13, 1));
     // EKS takes no pool settings yet: each key is refused where it stands.
-    for (provider, key) in [("eks", "node_role = \"arn:role\"")] {
-        let text = format!(
-            "{}\n[pools.a]\nclass = \"workload\"\nmachine_type = \"m\"\nsize = 1\n\n[pools.a.{provider}]\n{key}\n",
-            cluster(provider)
-        );
-        let e = single(&text, ErrorKind::UnknownKey);
-        assert!(
-            e.help_text().unwrap_or_default().contains("takes no"),
-            "{provider}: {:?}",
-            e.help_text()
-        );
-    }
+    let text = format!(
+        "{}\n[pools.a]\nclass = \"workload\"\nmachine_type = \"m\"\nsize = 1\n\n[pools.a.eks]\nnode_role = \"arn:role\"\n",
+        cluster("eks")
+    );
+    let e = single(&text, ErrorKind::UnknownKey);
+    assert!(
+        e.help_text().unwrap_or_default().contains("takes no"),
+        "{:?}",
+        e.help_text()
+    );
 }
 
 #[test]

@@ -26,8 +26,37 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::OnceCell;
 
-/// The audience of every ARM token (Azure public cloud).
+/// The audience of ARM tokens in Azure's public cloud.
 pub const ARM_SCOPE: &str = "https://management.azure.com/.default";
+
+/// ARM hosts of the sovereign clouds and the audience of their tokens: a token for the
+/// public cloud is refused there. The authority (the login host) is the credential's
+/// business: azure_identity reads `AZURE_AUTHORITY_HOST`.
+const SOVEREIGN_SCOPES: &[(&str, &str)] = &[
+    (
+        "management.usgovcloudapi.net",
+        "https://management.usgovcloudapi.net/.default",
+    ),
+    (
+        "management.chinacloudapi.cn",
+        "https://management.chinacloudapi.cn/.default",
+    ),
+];
+
+/// The token scope for an ARM endpoint: `POOLCTL_AKS_SCOPE` when set, the sovereign
+/// cloud's audience for its ARM host, else the public cloud's (a private endpoint or a
+/// proxy in front of public ARM takes public tokens).
+pub fn arm_scope(endpoint: &reqwest::Url, override_scope: Option<&str>) -> String {
+    if let Some(scope) = override_scope.filter(|s| !s.trim().is_empty()) {
+        return scope.trim().to_string();
+    }
+    let host = endpoint.host_str().unwrap_or_default().to_ascii_lowercase();
+    SOVEREIGN_SCOPES
+        .iter()
+        .find(|(arm, _)| host == *arm)
+        .map(|(_, scope)| (*scope).to_string())
+        .unwrap_or_else(|| ARM_SCOPE.to_string())
+}
 
 /// How long fetching one token may take: the Azure CLI can hang on a stale login.
 const TOKEN_TIMEOUT: Duration = Duration::from_secs(60);
@@ -190,13 +219,15 @@ impl CredentialKind {
 /// emulator, or one that never calls, never looks for credentials.
 pub(crate) struct Auth {
     given: Option<Arc<dyn TokenCredential>>,
+    scope: String,
     credential: OnceCell<(Arc<dyn TokenCredential>, CredentialKind)>,
 }
 
 impl Auth {
-    pub(crate) fn new(given: Option<Arc<dyn TokenCredential>>) -> Self {
+    pub(crate) fn new(given: Option<Arc<dyn TokenCredential>>, scope: String) -> Self {
         Auth {
             given,
+            scope,
             credential: OnceCell::new(),
         }
     }
@@ -221,7 +252,8 @@ impl Auth {
     /// A bearer token for ARM.
     pub(crate) async fn token(&self) -> ProviderResult<String> {
         let (credential, kind) = self.credential().await?;
-        let fetch = credential.get_token(&[ARM_SCOPE], None);
+        let scopes = [self.scope.as_str()];
+        let fetch = credential.get_token(&scopes, None);
         match tokio::time::timeout(TOKEN_TIMEOUT, fetch).await {
             Ok(Ok(token)) => Ok(token.token.secret().to_string()),
             Ok(Err(e)) => Err(ProviderError::Auth {
@@ -255,6 +287,32 @@ impl Auth {
 /// azure_identity's messages span lines (a troubleshooting link on its own line).
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod scope_tests {
+    use super::*;
+
+    #[test]
+    fn sovereign_clouds_get_their_own_audience() {
+        let scope = |url: &str, over: Option<&str>| {
+            arm_scope(&reqwest::Url::parse(url).expect("a URL"), over)
+        };
+        assert_eq!(scope("https://management.azure.com", None), ARM_SCOPE);
+        assert_eq!(
+            scope("https://management.usgovcloudapi.net/", None),
+            "https://management.usgovcloudapi.net/.default"
+        );
+        assert_eq!(
+            scope("https://Management.ChinaCloudAPI.cn", None),
+            "https://management.chinacloudapi.cn/.default"
+        );
+        assert_eq!(scope("https://arm-proxy.internal.example", None), ARM_SCOPE);
+        assert_eq!(
+            scope("https://arm.example", Some("https://arm.example/.default")),
+            "https://arm.example/.default"
+        );
+    }
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ mod convert;
 mod lro;
 mod wire;
 
-pub use auth::{AuthMode, ARM_SCOPE};
+pub use auth::{arm_scope, AuthMode, ARM_SCOPE};
 pub use azure_core::credentials::TokenCredential;
 pub use client::{is_loopback, RetryPolicy};
 pub use lro::Pacing;
@@ -170,10 +170,13 @@ impl AksProvider {
                 &target.name,
             ]);
         let loopback = is_loopback(endpoint.as_str());
-        let auth = options
-            .auth
-            .sends_credentials(loopback)
-            .then(|| auth::Auth::new(options.credential.clone()));
+        let auth = options.auth.sends_credentials(loopback).then(|| {
+            let scope = std::env::var("POOLCTL_AKS_SCOPE").ok();
+            auth::Auth::new(
+                options.credential.clone(),
+                auth::arm_scope(&endpoint, scope.as_deref()),
+            )
+        });
         Ok(AksProvider {
             client: Client::new(endpoint, auth, options.retry)?,
             polling: options.polling,
