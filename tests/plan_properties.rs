@@ -1,18 +1,19 @@
 //! Properties of the plan engine, over generated blueprints:
-//! 1. on GKE, a blueprint applied to the emulator and planned again plans nothing: the
-//!    live side is what the emulator stored (its defaults and injected taints included),
-//!    read back through the provider, never the planner's own output;
-//! 2. on GKE, random sequences of edits to an applied cluster (labels, taints, bounds,
-//!    static sizes, machine types, spot, zones, removals, adoption of a pool made by hand)
-//!    plan nothing after each apply;
-//! 3. on AKS and EKS, whose emulators are still to come, a blueprint planned against the
-//!    values those clouds add (spot label and taint, disk defaults) plans nothing.
+//! 1. on GKE and AKS, a blueprint applied to the emulator and planned again plans nothing:
+//!    the live side is what the emulator stored (its defaults and injected labels and
+//!    taints included), read back through the provider, never the planner's own output;
+//! 2. on GKE and AKS, random sequences of edits to an applied cluster (labels, taints,
+//!    bounds, static sizes, machine types, spot, zones, removals, adoption of a pool made
+//!    by hand) plan nothing after each apply;
+//! 3. on AKS and EKS, a blueprint planned against the values those clouds add (spot label
+//!    and taint, disk defaults), as a model states them, plans nothing.
 //!
 //! Label and taint keys come with DNS prefixes, dots and slashes; zones in any order.
 
 use poolctl::apply::{apply_plan, Display};
 use poolctl::blueprint;
 use poolctl::plan::{desired_pools, diff_pools, plan_cluster, DesiredPool, Plan};
+use poolctl_aks::{AksOptions, AksProvider};
 use poolctl_gke::GkeProvider;
 use poolctl_provider::{
     capability_table, ClusterTarget, Effect, Health, LivePool, NoProgress, PoolSpec, Provider,
@@ -20,6 +21,7 @@ use poolctl_provider::{
 };
 use proptest::prelude::*;
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 const ZONES: [&str; 3] = ["europe-west1-b", "europe-west1-c", "europe-west1-d"];
 
@@ -237,16 +239,16 @@ fn as_cloud_reports_it(provider: &str, desired: &[DesiredPool]) -> Vec<LivePool>
         .collect()
 }
 
-/// One emulated GKE cluster with a provider bound to it, on a runtime of its own.
+/// One emulated cluster (GKE or AKS) with its provider bound to it, on a runtime of its own.
 struct Cloud {
     runtime: tokio::runtime::Runtime,
     // Kept for the life of the cloud: dropping it stops the server.
     _emulator: poolctl_emulator::RunningEmulator,
-    provider: GkeProvider,
+    provider: Box<dyn Provider>,
 }
 
 impl Cloud {
-    fn start() -> Cloud {
+    fn start(kind: &str) -> Cloud {
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
         let emulator = runtime
             .block_on(poolctl_emulator::start_loopback(
@@ -259,16 +261,37 @@ impl Cloud {
                 },
             ))
             .expect("emulator");
-        let target = ClusterTarget {
-            provider: "gke".into(),
-            name: "prop".into(),
-            project: Some("acme".into()),
-            resource_group: None,
-            location: Some("europe-west1".into()),
-            endpoint: Some(emulator.endpoint()),
-            compute_endpoint: None,
+        let provider: Box<dyn Provider> = match kind {
+            "gke" => {
+                let target = ClusterTarget {
+                    provider: "gke".into(),
+                    name: "prop".into(),
+                    project: Some("acme".into()),
+                    resource_group: None,
+                    location: Some("europe-west1".into()),
+                    endpoint: Some(emulator.endpoint()),
+                    compute_endpoint: None,
+                };
+                Box::new(GkeProvider::new(&target).expect("provider"))
+            }
+            _ => {
+                let target = ClusterTarget {
+                    provider: "aks".into(),
+                    name: "prop".into(),
+                    project: Some("00000000-0000-0000-0000-000000000000".into()),
+                    resource_group: Some("rg".into()),
+                    location: Some("westeurope".into()),
+                    endpoint: Some(emulator.endpoint()),
+                    compute_endpoint: None,
+                };
+                // The operations end at once: poll without the pauses real ARM needs.
+                let mut options = AksOptions::for_endpoint(true);
+                options.polling.first = Duration::from_millis(1);
+                options.polling.min = Duration::from_millis(1);
+                options.polling.max = Duration::from_millis(5);
+                Box::new(AksProvider::with_options(&target, options).expect("provider"))
+            }
         };
-        let provider = GkeProvider::new(&target).expect("provider");
         Cloud {
             runtime,
             _emulator: emulator,
@@ -279,14 +302,15 @@ impl Cloud {
     /// Applies the blueprint, then plans it again against what the emulator stored.
     fn apply_then_replan(&self, bp: &blueprint::Blueprint) -> Result<Plan, String> {
         self.runtime.block_on(async {
-            let first = plan_cluster(bp, &self.provider)
+            let first = plan_cluster(bp, self.provider.as_ref())
                 .await
                 .map_err(|e| format!("plan: {e:?}"))?;
-            let report = apply_plan(&first.plan, &self.provider, &Display::Lines, None).await;
+            let report =
+                apply_plan(&first.plan, self.provider.as_ref(), &Display::Lines, None).await;
             if report.failed() > 0 {
                 return Err(format!("apply: {report:?}"));
             }
-            plan_cluster(bp, &self.provider)
+            plan_cluster(bp, self.provider.as_ref())
                 .await
                 .map(|planned| planned.plan)
                 .map_err(|e| format!("second plan: {e:?}"))
@@ -444,12 +468,13 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
     #[test]
-    fn a_gke_blueprint_applied_to_the_emulator_plans_nothing_after(
+    fn a_blueprint_applied_to_the_emulator_plans_nothing_after(
+        provider in prop::sample::select(vec!["gke", "aks"]),
         pools in prop::collection::vec(pool_gen(), 1..6),
     ) {
-        let text = blueprint_text("gke", &pools);
+        let text = blueprint_text(provider, &pools);
         let bp = parse(&text)?;
-        let cloud = Cloud::start();
+        let cloud = Cloud::start(provider);
         let replanned = cloud.apply_then_replan(&bp).map_err(TestCaseError::fail)?;
         prop_assert!(replanned.is_clean(), "{text}\n{replanned:#?}");
     }
@@ -461,19 +486,20 @@ proptest! {
 
     #[test]
     fn every_apply_of_a_sequence_of_edits_leaves_nothing_to_plan(
+        provider in prop::sample::select(vec!["gke", "aks"]),
         pools in prop::collection::vec(pool_gen(), 1..4),
         edits in prop::collection::vec(edit_gen(), 1..5),
     ) {
-        let cloud = Cloud::start();
+        let cloud = Cloud::start(provider);
         let mut pools = pools;
         let mut seen = std::collections::BTreeSet::new();
         pools.retain(|p| seen.insert(p.name.clone()));
-        let text = blueprint_text("gke", &pools);
+        let text = blueprint_text(provider, &pools);
         let replanned = cloud.apply_then_replan(&parse(&text)?).map_err(TestCaseError::fail)?;
         prop_assert!(replanned.is_clean(), "{text}\n{replanned:#?}");
         for step in &edits {
             edit(&mut pools, step, &cloud);
-            let text = blueprint_text("gke", &pools);
+            let text = blueprint_text(provider, &pools);
             let replanned = cloud
                 .apply_then_replan(&parse(&text)?)
                 .map_err(|e| TestCaseError::fail(format!("after {step:?}: {e}\n{text}")))?;

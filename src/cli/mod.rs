@@ -19,10 +19,10 @@ use std::process::ExitCode;
 #[command(
     name = "poolctl",
     version,
-    about = "Declarative Kubernetes node pools: plan and apply from a TOML blueprint (GKE today)",
+    about = "Declarative Kubernetes node pools: plan and apply from a TOML blueprint (GKE and AKS)",
     long_about = "poolctl keeps a cluster's node pools in line with a TOML blueprint: \
                   `plan` shows what would change, `apply` makes it so. This version speaks \
-                  to GKE; AKS and EKS blueprints are checked but cannot be planned yet."
+                  to GKE and AKS; EKS blueprints are checked but cannot be planned yet."
 )]
 pub struct Cli {
     /// Log what poolctl does: -v one line per cloud API call, -vv with request and
@@ -42,7 +42,7 @@ enum Command {
     Plan(plan::PlanArgs),
     /// Make the node pools match the blueprint.
     Apply(apply::ApplyArgs),
-    /// Run the local emulator of the GKE node-pool API (for tests, demos and CI).
+    /// Run the local emulator of the GKE and AKS node-pool APIs (for tests, demos and CI).
     Emulator(emulator::EmulatorArgs),
 }
 
