@@ -48,6 +48,15 @@ impl ProviderKind {
             ProviderKind::Eks => "EKS",
         }
     }
+
+    /// The name with its article as it is said: "a GKE", "an AKS", "an EKS".
+    pub fn with_article(self) -> &'static str {
+        match self {
+            ProviderKind::Gke => "a GKE",
+            ProviderKind::Aks => "an AKS",
+            ProviderKind::Eks => "an EKS",
+        }
+    }
 }
 
 /// The role a pool plays; each class brings defaults and checks.

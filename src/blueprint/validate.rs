@@ -215,7 +215,8 @@ fn check_cluster_keys_of_other_clouds(
             &raw.project,
             "project",
             ProviderKind::Gke,
-            "AKS finds a cluster by `subscription`, `resource_group` and `name`",
+            "write `subscription = \"...\"` instead: AKS finds a cluster by `subscription`, \
+             `resource_group` and `name`",
         ),
         (
             &raw.subscription,
@@ -246,9 +247,8 @@ fn check_cluster_keys_of_other_clouds(
                 ErrorKind::NotForProvider,
                 value.span(),
                 format!(
-                    "`{key}` is a{} {} setting, not one of {}",
-                    if owner == ProviderKind::Aks { "n" } else { "" },
-                    owner.display_name(),
+                    "`{key}` is {} setting, not one of {}",
+                    owner.with_article(),
                     provider.display_name()
                 ),
             )
@@ -503,17 +503,17 @@ fn check_pool(
         Field::Absent => None,
         Field::Invalid => return None,
     };
-    let mut extras = extras?;
     let machine = machine_type.given()?;
-    let gpu = if provider == ProviderKind::Aks {
-        let mode = match extras.get(&PoolField::Mode) {
+    // The AKS rules run even when a setting is invalid, so that every problem is reported.
+    let aks = if provider == ProviderKind::Aks {
+        let mode = match extras.as_ref().and_then(|e| e.get(&PoolField::Mode)) {
             Some(ExtraValue::Text(mode)) => Some((
                 mode.as_str(),
                 mode_span.clone().unwrap_or_else(|| header.clone()),
             )),
             _ => None,
         };
-        let (mode, gpu) = aks_rules(
+        let aks = aks_rules(
             &AksPool {
                 class,
                 header: header.clone(),
@@ -527,11 +527,18 @@ fn check_pool(
                 gpu: &raw.gpu,
             },
             issues,
-        )?;
-        extras.insert(PoolField::Mode, mode);
-        gpu
+        );
+        Some(aks?)
     } else {
-        gpu
+        None
+    };
+    let mut extras = extras?;
+    let gpu = match aks {
+        Some((mode, gpu)) => {
+            extras.insert(PoolField::Mode, mode);
+            gpu
+        }
+        None => gpu,
     };
     let mut spec = PoolSpec {
         name: name.clone(),
@@ -596,9 +603,9 @@ fn check_extras(
                     ErrorKind::ForeignProviderExtras,
                     table.span.clone(),
                     format!(
-                        "`{}` settings in a {} blueprint",
+                        "`{}` settings in {} blueprint",
                         table.provider.as_str(),
-                        provider.display_name()
+                        provider.with_article()
                     ),
                 )
                 .label(format!("the cluster's provider is {}", provider.as_str()))
