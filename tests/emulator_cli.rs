@@ -108,3 +108,52 @@ fn clusters_come_from_the_control_endpoint_unless_auto_created() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
     assert!(stdout_of(&out).contains("Plan: 4 to add"));
 }
+
+#[test]
+fn one_emulator_port_serves_gke_and_aks() {
+    use common::aks::{aks_blueprint, CLUSTER, RESOURCE_GROUP, SUBSCRIPTION};
+    let state = tempfile::tempdir().expect("temp dir");
+    let emulator = spawn_emulator(state.path(), &[]);
+    let pools = "[pools.jobs]\nclass = \"workload\"\nmachine_type = \"Standard_D8s_v5\"\nautoscale = { min = 0, max = 4 }\n";
+    let ws = Workspace::new(&aks_blueprint(&emulator.endpoint, pools));
+
+    // An unknown managed cluster is ARM's 404, in ARM's words.
+    let out = ws.poolctl(&["plan"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(err.contains("ResourceNotFound"), "{err}");
+
+    let created = reqwest::blocking::Client::new()
+        .post(format!("{}/_emulator/aks/clusters", emulator.endpoint))
+        .json(&serde_json::json!({
+            "subscription": SUBSCRIPTION, "resourceGroup": RESOURCE_GROUP,
+            "name": CLUSTER, "location": "westeurope"
+        }))
+        .send()
+        .expect("emulator answers");
+    assert!(created.status().is_success(), "{:?}", created.text());
+    let out = ws
+        .poolctl(&["apply", "--auto-approve"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        stdout_of(&out),
+        stderr_of(&out)
+    );
+    let out = ws
+        .poolctl(&["plan", "--detailed-exitcode"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stdout_of(&out));
+
+    // The GKE API is on the same port.
+    let gke = Workspace::new(&gke_blueprint(&emulator.endpoint, ANALYTICS_POOLS));
+    let out = gke.poolctl(&["plan"]).output().expect("runs");
+    assert!(
+        stderr_of(&out).contains("404 NOT_FOUND"),
+        "{}",
+        stderr_of(&out)
+    );
+}
