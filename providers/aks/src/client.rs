@@ -4,6 +4,7 @@
 
 use crate::auth::Auth;
 use crate::wire::CloudError;
+use poolctl_http::{error_chain, host_of, path_of, redacted, shared_client};
 use poolctl_provider::{Progress, ProviderError, ProviderResult};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode, Url};
@@ -134,22 +135,6 @@ enum Attempt {
     Fail(ProviderError),
 }
 
-/// One HTTP client for the whole process: building one loads the system's root
-/// certificates, and sharing it also shares connections to ARM.
-fn shared_http() -> ProviderResult<reqwest::Client> {
-    static HTTP: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
-    if let Some(http) = HTTP.get() {
-        return Ok(http.clone());
-    }
-    let http = reqwest::Client::builder()
-        .user_agent(concat!("poolctl/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(120))
-        .build()
-        .map_err(|e| ProviderError::Config(format!("cannot build HTTP client: {e}")))?;
-    Ok(HTTP.get_or_init(|| http).clone())
-}
-
 pub(crate) struct Client {
     http: reqwest::Client,
     /// `None`: no credentials (an emulator).
@@ -165,7 +150,8 @@ impl Client {
         retry: RetryPolicy,
     ) -> ProviderResult<Self> {
         Ok(Client {
-            http: shared_http()?,
+            http: shared_client()
+                .map_err(|e| ProviderError::Config(format!("cannot build HTTP client: {e}")))?,
             auth,
             retry,
             endpoint,
@@ -185,7 +171,7 @@ impl Client {
         if url.origin() == self.endpoint.origin() {
             return Ok(url.to_string());
         }
-        if is_loopback(self.endpoint.as_str()) {
+        if poolctl_http::is_loopback(self.endpoint.as_str()) {
             let mut moved = self.endpoint.clone();
             moved.set_path(url.path());
             moved.set_query(url.query());
@@ -232,7 +218,7 @@ impl Client {
                 "{} {} request body: {}",
                 call.method,
                 call.url,
-                String::from_utf8_lossy(body)
+                redacted(body)
             );
         }
         let mut attempts = 0u32;
@@ -380,10 +366,7 @@ impl Client {
             call.method,
             call.url,
             status.as_u16(),
-            String::from_utf8_lossy(&body)
-                .chars()
-                .take(4000)
-                .collect::<String>()
+            redacted(&body)
         );
         if status.is_success() {
             return Attempt::Done(Answer {
@@ -481,62 +464,6 @@ fn random_unit() -> f64 {
     (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// The path and query of a URL, for the `-v` lines.
-fn path_of(url: &str) -> String {
-    match Url::parse(url) {
-        Ok(u) => match u.query() {
-            Some(q) => format!("{}?{q}", u.path()),
-            None => u.path().to_string(),
-        },
-        Err(_) => url.to_string(),
-    }
-}
-
-/// reqwest's own message only says "error sending request for url (...)"; the causes
-/// under it say what happened (refused, timed out, bad certificate).
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut causes = Vec::new();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        causes.push(cause.to_string());
-        source = cause.source();
-    }
-    if causes.is_empty() {
-        err.to_string()
-    } else {
-        causes.join(": ")
-    }
-}
-
-fn host_of(url: &str) -> String {
-    Url::parse(url)
-        .ok()
-        .and_then(|u| {
-            u.host_str().map(|h| match u.port() {
-                Some(p) => format!("{h}:{p}"),
-                None => h.to_string(),
-            })
-        })
-        .unwrap_or_else(|| url.to_string())
-}
-
-/// True when the URL points at this machine (an emulator): no credentials are sent there
-/// unless asked for.
-pub fn is_loopback(url: &str) -> bool {
-    let Ok(parsed) = Url::parse(url) else {
-        return false;
-    };
-    let Some(host) = parsed.host_str() else {
-        return false;
-    };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .map(|ip| ip.is_loopback())
-            .unwrap_or(false)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -588,14 +515,6 @@ mod tests {
         let draws: std::collections::HashSet<_> =
             (0..20).map(|_| full_jitter(&retry, 5).as_nanos()).collect();
         assert!(draws.len() > 1, "jitter must vary");
-    }
-
-    #[test]
-    fn loopback_endpoints_are_recognized() {
-        assert!(is_loopback("http://127.0.0.1:8787"));
-        assert!(is_loopback("http://localhost:1"));
-        assert!(is_loopback("http://[::1]:9000/"));
-        assert!(!is_loopback("https://management.azure.com"));
     }
 
     #[test]

@@ -22,8 +22,9 @@ mod wire;
 
 pub use auth::{arm_scope, AuthMode, ARM_SCOPE};
 pub use azure_core::credentials::TokenCredential;
-pub use client::{is_loopback, RetryPolicy};
+pub use client::RetryPolicy;
 pub use lro::Pacing;
+pub use poolctl_http::is_loopback;
 
 use async_trait::async_trait;
 use client::{Call, Client};

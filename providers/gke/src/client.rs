@@ -5,6 +5,7 @@ use crate::adc;
 use crate::wire::ErrorEnvelope;
 use backon::{BackoffBuilder, ExponentialBuilder};
 use google_cloud_auth::credentials::AccessTokenCredentials;
+use poolctl_http::{error_chain, host_of, path_of, redacted, shared_client};
 use poolctl_provider::{Progress, ProviderError, ProviderResult};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -109,26 +110,10 @@ fn outcome_word(status: Option<reqwest::StatusCode>) -> String {
     }
 }
 
-/// One HTTP client for the whole process: building one loads the system's root
-/// certificates (tens of milliseconds), and a fleet plan would otherwise pay that per
-/// cluster; sharing it also shares connections to the same endpoint.
-fn shared_http() -> ProviderResult<reqwest::Client> {
-    static HTTP: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
-    if let Some(http) = HTTP.get() {
-        return Ok(http.clone());
-    }
-    let http = reqwest::Client::builder()
-        .user_agent(concat!("poolctl/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(120))
-        .build()
-        .map_err(|e| ProviderError::Config(format!("cannot build HTTP client: {e}")))?;
-    Ok(HTTP.get_or_init(|| http).clone())
-}
-
 impl Client {
     pub fn new(send_credentials: bool, retry: RetryPolicy) -> ProviderResult<Self> {
-        let http = shared_http()?;
+        let http = shared_client()
+            .map_err(|e| ProviderError::Config(format!("cannot build HTTP client: {e}")))?;
         let auth = if send_credentials {
             Auth::Google(OnceCell::new())
         } else {
@@ -477,98 +462,6 @@ fn is_busy(status: StatusCode, code: &str, message: &str) -> bool {
     false
 }
 
-/// The path and query of a URL, for the `-v` lines.
-fn path_of(url: &str) -> String {
-    match reqwest::Url::parse(url) {
-        Ok(u) => match u.query() {
-            Some(q) => format!("{}?{q}", u.path()),
-            None => u.path().to_string(),
-        },
-        Err(_) => url.to_string(),
-    }
-}
-
-/// A body for the `-vv` log: JSON with the values of secret-looking keys replaced, or the
-/// raw text when it is not JSON.
-fn redacted(body: &[u8]) -> String {
-    fn scrub(value: &mut serde_json::Value) {
-        match value {
-            serde_json::Value::Object(map) => {
-                for (key, value) in map.iter_mut() {
-                    let key = key.to_ascii_lowercase();
-                    let secret = [
-                        "token",
-                        "secret",
-                        "password",
-                        "private_key",
-                        "authorization",
-                    ]
-                    .iter()
-                    .any(|s| key.contains(s));
-                    if secret {
-                        *value = serde_json::Value::String("[redacted]".into());
-                    } else {
-                        scrub(value);
-                    }
-                }
-            }
-            serde_json::Value::Array(items) => items.iter_mut().for_each(scrub),
-            _ => {}
-        }
-    }
-    match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(mut value) => {
-            scrub(&mut value);
-            value.to_string()
-        }
-        Err(_) => String::from_utf8_lossy(body).chars().take(2000).collect(),
-    }
-}
-
-/// reqwest's own message only says "error sending request for url (...)"; the causes
-/// under it say what happened (refused, timed out, bad certificate).
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut causes = Vec::new();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        causes.push(cause.to_string());
-        source = cause.source();
-    }
-    if causes.is_empty() {
-        err.to_string()
-    } else {
-        causes.join(": ")
-    }
-}
-
-fn host_of(url: &str) -> String {
-    reqwest::Url::parse(url)
-        .ok()
-        .and_then(|u| {
-            u.host_str().map(|h| match u.port() {
-                Some(p) => format!("{h}:{p}"),
-                None => h.to_string(),
-            })
-        })
-        .unwrap_or_else(|| url.to_string())
-}
-
-/// True when the URL points at this machine (an emulator): no credentials are sent there.
-pub fn is_loopback(url: &str) -> bool {
-    let Ok(parsed) = reqwest::Url::parse(url) else {
-        return false;
-    };
-    let Some(host) = parsed.host_str() else {
-        return false;
-    };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .map(|ip| ip.is_loopback())
-            .unwrap_or(false)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -597,14 +490,5 @@ mod tests {
             "cluster is not ready"
         ));
         assert!(!is_busy(StatusCode::NOT_FOUND, "NOT_FOUND", "Not found"));
-    }
-
-    #[test]
-    fn loopback_endpoints_are_recognized() {
-        assert!(is_loopback("http://127.0.0.1:8787"));
-        assert!(is_loopback("http://localhost:1"));
-        assert!(is_loopback("http://[::1]:9000/"));
-        assert!(!is_loopback("https://container.googleapis.com"));
-        assert!(!is_loopback("http://10.0.0.1"));
     }
 }

@@ -66,7 +66,7 @@ impl GkeOptions {
 fn compute_endpoint(target: &ClusterTarget, container: &str) -> String {
     match &target.compute_endpoint {
         Some(compute) => compute.trim_end_matches('/').to_string(),
-        None if client::is_loopback(container) => container.to_string(),
+        None if poolctl_http::is_loopback(container) => container.to_string(),
         None => DEFAULT_COMPUTE_ENDPOINT.to_string(),
     }
 }
@@ -87,7 +87,7 @@ impl GkeProvider {
             .endpoint
             .clone()
             .unwrap_or_else(|| DEFAULT_ENDPOINT.to_string());
-        let loopback = client::is_loopback(&endpoint);
+        let loopback = poolctl_http::is_loopback(&endpoint);
         let mut options = GkeOptions::for_endpoint(loopback);
         if let Ok(mode) = std::env::var("POOLCTL_GKE_AUTH") {
             options.auth = mode.parse()?;
@@ -108,7 +108,7 @@ impl GkeProvider {
             .map(|e| e.trim_end_matches('/').to_string())
             .unwrap_or_else(|| DEFAULT_ENDPOINT.into());
         let compute_endpoint = compute_endpoint(target, &endpoint);
-        let loopback = client::is_loopback(&endpoint);
+        let loopback = poolctl_http::is_loopback(&endpoint);
         let location_url = format!("{endpoint}/v1/projects/{project}/locations/{location}");
         let cluster_url = format!("{location_url}/clusters/{}", target.name);
         Ok(GkeProvider {
