@@ -65,7 +65,7 @@ impl AksOptions {
     /// Real AKS operations take minutes: poll every 5 s at first, then up to every 30 s,
     /// honouring `Retry-After` between 1 s and 30 s, for at most 60 minutes per operation
     /// (so at most 3,600 polls, about 130 at the usual pace). An emulator answers in
-    /// milliseconds: 50 ms growing to 500 ms, `Retry-After` within 10 ms..1 s, at most 10
+    /// milliseconds: 50 ms growing to 200 ms, `Retry-After` within 10 ms..200 ms, at most 10
     /// minutes. Busy answers are retried for up to 15 minutes on ARM ([`RetryPolicy`]'s
     /// default), 5 minutes on loopback (100 ms doubling to 2 s, `Retry-After` up to 2 s).
     pub fn for_endpoint(loopback: bool) -> Self {
@@ -74,7 +74,9 @@ impl AksOptions {
                 Pacing {
                     first: Duration::from_millis(50),
                     min: Duration::from_millis(10),
-                    max: Duration::from_secs(1),
+                    // An emulator asks for whole seconds, as ARM does; nothing is gained
+                    // by waiting that long on this machine.
+                    max: Duration::from_millis(200),
                     timeout: Duration::from_secs(10 * 60),
                 },
                 RetryPolicy {
