@@ -529,7 +529,7 @@ impl Reader<'_> {
             let read = match field.extra_kind() {
                 Some(ExtraKind::Text) => self.string(sub, word).map(|s| Some(ExtraValue::Text(s))),
                 Some(ExtraKind::Count) => self.count(sub, word).map(|n| Some(ExtraValue::Count(n))),
-                Some(ExtraKind::Set) => self.strings(sub, word).map(|list| {
+                Some(ExtraKind::Set | ExtraKind::List) => self.strings(sub, word).map(|list| {
                     Some(ExtraValue::List(
                         list.into_iter().map(Spanned::into_inner).collect(),
                     ))

@@ -6,6 +6,7 @@ use super::ownership::{
 };
 use super::{Action, FieldChange, Plan, PoolChange, Reason, UpdateCall, PART_OF_NEW_POOL};
 use crate::blueprint::{Blueprint, BlueprintError, PoolClass, ProviderKind, ReplaceStrategy};
+use poolctl_provider::autoscaler_tags::is_node_template_tag;
 use poolctl_provider::{
     owned::with_live_cloud_owned, replacement_name, without_cloud_owned, Capability,
     CapabilityTable, Field, Gpu, Health, LivePool, PoolSpec, PoolState, PoolUpdate, Provider,
@@ -621,10 +622,14 @@ fn compare(
             )
         }),
         // Other tools' tags on a pool are kept: only poolctl's own must match, and a
-        // poolctl tag the blueprint no longer implies (protect) is removed.
+        // poolctl tag the blueprint no longer implies (protect, or the autoscaler's
+        // node-template tag of a label that is gone) is removed.
         Field::Tags => {
             let mut merged = have.tags.clone();
-            merged.retain(|k, _| !POOLCTL_TAGS.contains(&k.as_str()) || want.tags.contains_key(k));
+            merged.retain(|k, _| {
+                let owned = POOLCTL_TAGS.contains(&k.as_str()) || is_node_template_tag(k);
+                !owned || want.tags.contains_key(k)
+            });
             merged.extend(want.tags.clone());
             (merged != have.tags).then(|| {
                 (
@@ -645,7 +650,14 @@ fn compare(
         | Field::MaxPods
         | Field::OsDiskType
         | Field::VnetSubnetId
-        | Field::Mode) => {
+        | Field::Mode
+        | Field::InstanceTypes
+        | Field::Subnets
+        | Field::NodeRole
+        | Field::AmiType
+        | Field::LaunchTemplateId
+        | Field::LaunchTemplateName
+        | Field::LaunchTemplateVersion) => {
             let wanted = want.extras.get(&extra)?;
             let live = have.extras.get(&extra);
             (live != Some(wanted)).then(|| {

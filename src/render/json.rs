@@ -218,6 +218,23 @@ pub enum FieldName {
     VnetSubnetId,
     /// AKS: `System` or `User`.
     Mode,
+    /// EKS: the instance types, in order of preference.
+    InstanceTypes,
+    /// EKS: the subnets the nodes go into.
+    Subnets,
+    /// EKS: the IAM role of the nodes.
+    NodeRole,
+    /// EKS: the node AMI type.
+    AmiType,
+    /// EKS: the launch template's id.
+    #[serde(rename = "launch_template.id")]
+    LaunchTemplateId,
+    /// EKS: the launch template's name.
+    #[serde(rename = "launch_template.name")]
+    LaunchTemplateName,
+    /// EKS: the launch template's version.
+    #[serde(rename = "launch_template.version")]
+    LaunchTemplateVersion,
 }
 
 /// The plan for one pool.
@@ -484,6 +501,13 @@ impl From<Field> for FieldName {
             Field::OsDiskType => FieldName::OsDiskType,
             Field::VnetSubnetId => FieldName::VnetSubnetId,
             Field::Mode => FieldName::Mode,
+            Field::InstanceTypes => FieldName::InstanceTypes,
+            Field::Subnets => FieldName::Subnets,
+            Field::NodeRole => FieldName::NodeRole,
+            Field::AmiType => FieldName::AmiType,
+            Field::LaunchTemplateId => FieldName::LaunchTemplateId,
+            Field::LaunchTemplateName => FieldName::LaunchTemplateName,
+            Field::LaunchTemplateVersion => FieldName::LaunchTemplateVersion,
         }
     }
 }

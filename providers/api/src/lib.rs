@@ -6,6 +6,7 @@
 //!
 //! It holds no HTTP code and no cloud wire types: those live in each provider crate.
 
+pub mod autoscaler_tags;
 pub mod capability;
 mod error;
 pub mod machines;

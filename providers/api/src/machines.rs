@@ -1,4 +1,4 @@
-//! What a cloud's machine type implies: on AKS a GPU comes with the VM size (provider-apis.md
+//! What a cloud's machine type implies (AKS VM sizes, EC2 instance types): on AKS a GPU comes with the VM size (provider-apis.md
 //! §0: "GPU = GPU vmSize"), so the GPUs of a pool are read from its `vmSize`, and a
 //! blueprint's `gpu = { type, count }` is checked against the same table.
 //!
@@ -52,9 +52,189 @@ pub fn aks_gpu_sizes_of(kind: &str) -> Vec<&'static str> {
         .collect()
 }
 
+/// EC2 GPU instance families: `(family, GPU model, [(size, GPUs)])`, from AWS's accelerated
+/// computing instance pages. Sizes not listed have no whole GPUs, or poolctl does not know them.
+const EKS_GPU_FAMILIES: &[(&str, &str, &[(&str, u32)])] = &[
+    (
+        "g4dn",
+        "nvidia-t4",
+        &[
+            ("xlarge", 1),
+            ("2xlarge", 1),
+            ("4xlarge", 1),
+            ("8xlarge", 1),
+            ("16xlarge", 1),
+            ("12xlarge", 4),
+            ("metal", 8),
+        ],
+    ),
+    (
+        "g5",
+        "nvidia-a10g",
+        &[
+            ("xlarge", 1),
+            ("2xlarge", 1),
+            ("4xlarge", 1),
+            ("8xlarge", 1),
+            ("16xlarge", 1),
+            ("12xlarge", 4),
+            ("24xlarge", 4),
+            ("48xlarge", 8),
+        ],
+    ),
+    (
+        "g5g",
+        "nvidia-t4g",
+        &[
+            ("xlarge", 1),
+            ("2xlarge", 1),
+            ("4xlarge", 1),
+            ("8xlarge", 1),
+            ("16xlarge", 2),
+            ("metal", 2),
+        ],
+    ),
+    (
+        "g6",
+        "nvidia-l4",
+        &[
+            ("xlarge", 1),
+            ("2xlarge", 1),
+            ("4xlarge", 1),
+            ("8xlarge", 1),
+            ("16xlarge", 1),
+            ("12xlarge", 4),
+            ("24xlarge", 4),
+            ("48xlarge", 8),
+        ],
+    ),
+    (
+        "g6e",
+        "nvidia-l40s",
+        &[
+            ("xlarge", 1),
+            ("2xlarge", 1),
+            ("4xlarge", 1),
+            ("8xlarge", 1),
+            ("16xlarge", 1),
+            ("12xlarge", 4),
+            ("24xlarge", 4),
+            ("48xlarge", 8),
+        ],
+    ),
+    (
+        "p3",
+        "nvidia-v100",
+        &[("2xlarge", 1), ("8xlarge", 4), ("16xlarge", 8)],
+    ),
+    ("p3dn", "nvidia-v100", &[("24xlarge", 8)]),
+    ("p4d", "nvidia-a100", &[("24xlarge", 8)]),
+    ("p4de", "nvidia-a100", &[("24xlarge", 8)]),
+    ("p5", "nvidia-h100", &[("48xlarge", 8)]),
+    ("p5e", "nvidia-h200", &[("48xlarge", 8)]),
+];
+
+/// The GPUs of every node of an EC2 instance type; `None` for a type without GPUs, or one
+/// this table does not know.
+pub fn eks_instance_gpus(instance_type: &str) -> Option<Gpu> {
+    let (family, size) = instance_type.split_once('.')?;
+    EKS_GPU_FAMILIES
+        .iter()
+        .find(|(f, _, _)| *f == family)
+        .and_then(|(_, kind, sizes)| {
+            sizes
+                .iter()
+                .find(|(s, _)| *s == size)
+                .map(|(_, count)| Gpu {
+                    kind: (*kind).to_string(),
+                    count: *count,
+                })
+        })
+}
+
+/// Whether an EC2 instance type belongs to a GPU family poolctl knows, whatever its size.
+pub fn eks_is_gpu_family(instance_type: &str) -> bool {
+    let family = instance_type.split('.').next().unwrap_or_default();
+    EKS_GPU_FAMILIES.iter().any(|(f, _, _)| *f == family)
+}
+
+/// The EC2 instance types of one GPU model, for suggestions.
+pub fn eks_gpu_types_of(kind: &str) -> Vec<String> {
+    EKS_GPU_FAMILIES
+        .iter()
+        .filter(|(_, k, _)| *k == kind)
+        .flat_map(|(family, _, sizes)| {
+            sizes
+                .iter()
+                .map(move |(size, _)| format!("{family}.{size}"))
+        })
+        .collect()
+}
+
+/// Whether an EC2 instance type runs on AWS Graviton (arm64): `a1`, and every family whose
+/// generation digit is followed by `g` (m7g, c6gn, r8g, t4g, g5g, im4gn, is4gen, x2gd).
+pub fn eks_is_arm64(instance_type: &str) -> bool {
+    let family = instance_type.split('.').next().unwrap_or_default();
+    if family == "a1" {
+        return true;
+    }
+    let after_digits = family
+        .trim_start_matches(|c: char| c.is_ascii_lowercase())
+        .trim_start_matches(|c: char| c.is_ascii_digit());
+    family.len() > after_digits.len()
+        && family
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase())
+        && after_digits.starts_with('g')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ec2_gpus_come_from_family_and_size() {
+        assert_eq!(
+            eks_instance_gpus("g5.12xlarge"),
+            Some(Gpu {
+                kind: "nvidia-a10g".into(),
+                count: 4
+            })
+        );
+        assert_eq!(eks_instance_gpus("m6i.xlarge"), None);
+        assert_eq!(eks_instance_gpus("g5.3xlarge"), None);
+        assert!(eks_is_gpu_family("g5.3xlarge"));
+        assert!(eks_gpu_types_of("nvidia-l4").contains(&"g6.xlarge".to_string()));
+    }
+
+    #[test]
+    fn graviton_types_are_arm64() {
+        for arm in [
+            "m7g.xlarge",
+            "c6gn.large",
+            "t4g.small",
+            "g5g.xlarge",
+            "a1.large",
+            "im4gn.large",
+            "is4gen.xlarge",
+            "r8g.2xlarge",
+            "x2gd.xlarge",
+        ] {
+            assert!(eks_is_arm64(arm), "{arm}");
+        }
+        for x86 in [
+            "m6i.xlarge",
+            "g5.xlarge",
+            "g4dn.xlarge",
+            "p4d.24xlarge",
+            "inf2.xlarge",
+            "c7a.large",
+            "m5.large",
+        ] {
+            assert!(!eks_is_arm64(x86), "{x86}");
+        }
+    }
 
     #[test]
     fn gpus_come_from_the_vm_size_whatever_its_case() {

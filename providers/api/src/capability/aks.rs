@@ -8,6 +8,10 @@ const GKE_ONLY: Capability = Capability::Unsupported {
     why: "a GKE setting; AKS pool settings go in [pools.NAME.aks]",
 };
 
+const EKS_ONLY: Capability = Capability::Unsupported {
+    why: "an EKS setting; AKS pool settings go in [pools.NAME.aks]",
+};
+
 pub static AKS: CapabilityTable = CapabilityTable::complete(
     "aks",
     &[
@@ -132,6 +136,14 @@ pub static AKS: CapabilityTable = CapabilityTable::complete(
                 batch: true,
             },
         ),
+        // EKS's node-group settings have no counterpart here.
+        (Field::InstanceTypes, EKS_ONLY),
+        (Field::Subnets, EKS_ONLY),
+        (Field::NodeRole, EKS_ONLY),
+        (Field::AmiType, EKS_ONLY),
+        (Field::LaunchTemplateId, EKS_ONLY),
+        (Field::LaunchTemplateName, EKS_ONLY),
+        (Field::LaunchTemplateVersion, EKS_ONLY),
     ],
     ScalingCalls {
         to_autoscale: "PUT agentPools/{pool} (enableAutoScaling, minCount, maxCount)",

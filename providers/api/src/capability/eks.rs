@@ -101,6 +101,54 @@ pub static EKS: CapabilityTable = CapabilityTable::complete(
         (Field::OsDiskType, AKS_ONLY),
         (Field::VnetSubnetId, AKS_ONLY),
         (Field::Mode, AKS_ONLY),
+        // The node-group settings of [pools.NAME.eks]. `instanceTypes`, `subnets`,
+        // `nodeRole`, `amiType` and the launch template's id or name are immutable (§3.3).
+        (
+            Field::InstanceTypes,
+            Capability::Replace {
+                why: "EKS cannot change a node group's instanceTypes after creation",
+            },
+        ),
+        (
+            Field::Subnets,
+            Capability::Replace {
+                why: "EKS cannot change a node group's subnets after creation",
+            },
+        ),
+        (
+            Field::NodeRole,
+            Capability::Replace {
+                why: "EKS cannot change a node group's nodeRole after creation",
+            },
+        ),
+        (
+            Field::AmiType,
+            Capability::Replace {
+                why: "EKS cannot change a node group's amiType after creation",
+            },
+        ),
+        (
+            Field::LaunchTemplateId,
+            Capability::Replace {
+                why: "EKS cannot move a node group to another launch template",
+            },
+        ),
+        (
+            Field::LaunchTemplateName,
+            Capability::Replace {
+                why: "EKS cannot move a node group to another launch template",
+            },
+        ),
+        // UpdateNodegroupVersion takes `launchTemplate{version}` for a group created with
+        // one (§3.2, §3.3): a rolling update of the nodes.
+        (
+            Field::LaunchTemplateVersion,
+            Capability::InPlace {
+                call: "POST node-groups/{ng}/update-version",
+                sends: "launchTemplate.version",
+                batch: false,
+            },
+        ),
     ],
     ScalingCalls {
         to_autoscale: "POST node-groups/{ng}/update-config (scalingConfig)",

@@ -7,6 +7,10 @@ const AKS_ONLY: Capability = Capability::Unsupported {
     why: "an AKS setting; GKE pool settings go in [pools.NAME.gke]",
 };
 
+const EKS_ONLY: Capability = Capability::Unsupported {
+    why: "an EKS setting; GKE pool settings go in [pools.NAME.gke]",
+};
+
 pub static GKE: CapabilityTable = CapabilityTable::complete(
     "gke",
     &[
@@ -147,6 +151,14 @@ pub static GKE: CapabilityTable = CapabilityTable::complete(
         (Field::OsDiskType, AKS_ONLY),
         (Field::VnetSubnetId, AKS_ONLY),
         (Field::Mode, AKS_ONLY),
+        // EKS's node-group settings have no counterpart here.
+        (Field::InstanceTypes, EKS_ONLY),
+        (Field::Subnets, EKS_ONLY),
+        (Field::NodeRole, EKS_ONLY),
+        (Field::AmiType, EKS_ONLY),
+        (Field::LaunchTemplateId, EKS_ONLY),
+        (Field::LaunchTemplateName, EKS_ONLY),
+        (Field::LaunchTemplateVersion, EKS_ONLY),
     ],
     ScalingCalls {
         to_autoscale: "POST nodePools/{pool}:setAutoscaling",

@@ -64,6 +64,24 @@ pub enum Field {
     VnetSubnetId,
     /// AKS `mode` (System, User). A blueprint's core pool is System, every other User.
     Mode,
+    /// EKS `instanceTypes`, in the order given: the first is the pool's `machine_type`.
+    /// Several types let a SPOT group draw on more capacity pools.
+    InstanceTypes,
+    /// EKS `subnets`: where the nodes go (they also decide the zones).
+    Subnets,
+    /// EKS `nodeRole`: the IAM role ARN of the nodes.
+    NodeRole,
+    /// EKS `amiType` (AL2023_x86_64_STANDARD, AL2023_x86_64_NVIDIA, ...).
+    AmiType,
+    /// EKS `launchTemplate.id`.
+    #[serde(rename = "launch_template.id")]
+    LaunchTemplateId,
+    /// EKS `launchTemplate.name`.
+    #[serde(rename = "launch_template.name")]
+    LaunchTemplateName,
+    /// EKS `launchTemplate.version`.
+    #[serde(rename = "launch_template.version")]
+    LaunchTemplateVersion,
 }
 
 /// The shape of a provider extra's value.
@@ -73,10 +91,12 @@ pub enum ExtraKind {
     Count,
     /// A list whose order carries no meaning: kept sorted and without duplicates.
     Set,
+    /// A list whose order matters (EKS takes instance types in order of preference).
+    List,
 }
 
 impl Field {
-    pub const ALL: [Field; 19] = [
+    pub const ALL: [Field; 26] = [
         Field::MachineType,
         Field::Scaling,
         Field::Labels,
@@ -96,6 +116,13 @@ impl Field {
         Field::OsDiskType,
         Field::VnetSubnetId,
         Field::Mode,
+        Field::InstanceTypes,
+        Field::Subnets,
+        Field::NodeRole,
+        Field::AmiType,
+        Field::LaunchTemplateId,
+        Field::LaunchTemplateName,
+        Field::LaunchTemplateVersion,
     ];
 
     /// The blueprint key a user writes for this field.
@@ -120,6 +147,13 @@ impl Field {
             Field::OsDiskType => "os_disk_type",
             Field::VnetSubnetId => "vnet_subnet_id",
             Field::Mode => "mode",
+            Field::InstanceTypes => "instance_types",
+            Field::Subnets => "subnets",
+            Field::NodeRole => "node_role",
+            Field::AmiType => "ami_type",
+            Field::LaunchTemplateId => "launch_template.id",
+            Field::LaunchTemplateName => "launch_template.name",
+            Field::LaunchTemplateVersion => "launch_template.version",
         }
     }
 
@@ -132,9 +166,15 @@ impl Field {
             | Field::OsSku
             | Field::OsDiskType
             | Field::VnetSubnetId
-            | Field::Mode => Some(ExtraKind::Text),
+            | Field::Mode
+            | Field::NodeRole
+            | Field::AmiType
+            | Field::LaunchTemplateId
+            | Field::LaunchTemplateName
+            | Field::LaunchTemplateVersion => Some(ExtraKind::Text),
             Field::MaxPodsPerNode | Field::MaxPods => Some(ExtraKind::Count),
-            Field::OauthScopes => Some(ExtraKind::Set),
+            Field::OauthScopes | Field::Subnets => Some(ExtraKind::Set),
+            Field::InstanceTypes => Some(ExtraKind::List),
             Field::MachineType
             | Field::Scaling
             | Field::Labels
@@ -395,7 +435,18 @@ mod tests {
                 Field::Mode
             ]
         );
-        assert_eq!(EKS.extras().count(), 0);
+        assert_eq!(
+            EKS.extras().collect::<Vec<_>>(),
+            [
+                Field::InstanceTypes,
+                Field::Subnets,
+                Field::NodeRole,
+                Field::AmiType,
+                Field::LaunchTemplateId,
+                Field::LaunchTemplateName,
+                Field::LaunchTemplateVersion
+            ]
+        );
         for field in [
             Field::ServiceAccount,
             Field::OauthScopes,
