@@ -1,4 +1,4 @@
-//! Provider settings (`[pools.NAME.gke]`, `[pools.NAME.aks]`, and their `[defaults.*]`): each value checked against
+//! Provider settings (`[pools.NAME.gke]`, `.aks]`, `.eks]`, their `[defaults.*]`, and `[cluster.eks]`): each value checked against
 //! what its cloud accepts, so that a mistake is reported at its line before any call.
 //! Which keys a cloud takes at all comes from its capability table (see load.rs).
 
@@ -234,9 +234,189 @@ pub(crate) fn check_extra(
                 .help("`az network vnet subnet show -g RG --vnet-name VNET -n SUBNET --query id -o tsv` prints it"),
             );
         }
+        (ProviderKind::Eks, field, value) => {
+            if let Err((message, label, help)) = check_eks_extra(field, value) {
+                issues.push(
+                    Issue::new(ErrorKind::InvalidValue, span, message)
+                        .label(label)
+                        .maybe_help(help),
+                );
+            }
+        }
         _ => {}
     }
     issues.len() == before
+}
+
+/// The Linux AMI types of EKS's `AMITypes` (botocore model, API 2017-11-01). Windows node
+/// groups come with taints and cluster settings poolctl does not model; `CUSTOM` is what EKS
+/// reports for a launch template's own AMI, not something to ask for.
+pub(crate) const EKS_AMI_TYPES: &[&str] = &[
+    "AL2023_x86_64_STANDARD",
+    "AL2023_ARM_64_STANDARD",
+    "AL2023_x86_64_NVIDIA",
+    "AL2023_ARM_64_NVIDIA",
+    "AL2023_x86_64_NEURON",
+    "BOTTLEROCKET_x86_64",
+    "BOTTLEROCKET_ARM_64",
+    "BOTTLEROCKET_x86_64_FIPS",
+    "BOTTLEROCKET_ARM_64_FIPS",
+    "BOTTLEROCKET_x86_64_NVIDIA",
+    "BOTTLEROCKET_ARM_64_NVIDIA",
+    "BOTTLEROCKET_x86_64_NVIDIA_FIPS",
+    "BOTTLEROCKET_ARM_64_NVIDIA_FIPS",
+    "AL2_x86_64",
+    "AL2_x86_64_GPU",
+    "AL2_ARM_64",
+];
+
+type Refusal = (String, String, Option<String>);
+
+/// One `[pools.NAME.eks]` value against what EKS accepts.
+fn check_eks_extra(field: Field, value: &ExtraValue) -> Result<(), Refusal> {
+    match (field, value) {
+        (Field::AmiType, ExtraValue::Text(ami)) if !EKS_AMI_TYPES.contains(&ami.as_str()) => {
+            let help = if ami == "CUSTOM" {
+                "EKS reports CUSTOM for a launch template that names its own AMI: leave \
+                 `ami_type` out and put the AMI in the launch template"
+                    .to_string()
+            } else if ami.starts_with("WINDOWS") {
+                "Windows node groups are not supported by poolctl yet".to_string()
+            } else if let Some(known) = EKS_AMI_TYPES.iter().find(|k| k.eq_ignore_ascii_case(ami)) {
+                format!("EKS spells it `{known}`")
+            } else {
+                match closest(ami, EKS_AMI_TYPES) {
+                    Some(c) => format!("did you mean `{c}`?"),
+                    None => "leave `ami_type` out: poolctl picks the AL2023 type that fits the \
+                             instance type and class"
+                        .to_string(),
+                }
+            };
+            Err((
+                format!("unknown EKS AMI type `{ami}`"),
+                "not an EKS AMI type".into(),
+                Some(help),
+            ))
+        }
+        (Field::NodeRole, ExtraValue::Text(role)) if !is_iam_role_arn(role) => Err((
+            format!("`{role}` is not the ARN of an IAM role"),
+            "expected arn:aws:iam::ACCOUNT:role/NAME".into(),
+            Some(
+                "the node role's ARN: `aws iam get-role --role-name NAME --query Role.Arn` \
+                 prints it"
+                    .into(),
+            ),
+        )),
+        (Field::Subnets, ExtraValue::List(subnets)) => {
+            if subnets.is_empty() {
+                return Err((
+                    "`subnets` is empty".into(),
+                    "no subnet at all".into(),
+                    Some("EKS needs at least one subnet for a node group's nodes".into()),
+                ));
+            }
+            match subnets.iter().find(|s| !is_aws_id(s, "subnet-")) {
+                Some(bad) => Err((
+                    format!("`{bad}` is not a subnet id"),
+                    "expected subnet-0123456789abcdef0".into(),
+                    Some("subnets are named by id: `aws ec2 describe-subnets --query 'Subnets[].SubnetId'`".into()),
+                )),
+                None => Ok(()),
+            }
+        }
+        (Field::InstanceTypes, ExtraValue::List(types)) => {
+            if types.is_empty() {
+                return Err((
+                    "`instance_types` is empty".into(),
+                    "no instance type at all".into(),
+                    Some("list at least one, or leave it out and set `machine_type`".into()),
+                ));
+            }
+            if let Some(bad) = types.iter().find(|t| !is_instance_type(t)) {
+                return Err((
+                    format!("`{bad}` is not an EC2 instance type"),
+                    "expected FAMILY.SIZE, e.g. m6i.xlarge".into(),
+                    None,
+                ));
+            }
+            match types
+                .iter()
+                .enumerate()
+                .find(|(i, t)| types[..*i].contains(t))
+            {
+                Some((_, twice)) => Err((
+                    format!("`{twice}` is listed twice"),
+                    "duplicate instance type".into(),
+                    None,
+                )),
+                None => Ok(()),
+            }
+        }
+        (Field::LaunchTemplateId, ExtraValue::Text(id)) if !is_aws_id(id, "lt-") => Err((
+            format!("`{id}` is not a launch template id"),
+            "expected lt-0123456789abcdef0".into(),
+            Some("or name the template: `launch_template = { name = \"...\" }`".into()),
+        )),
+        (Field::LaunchTemplateName, ExtraValue::Text(name))
+            if !(3..=128).contains(&name.len())
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "().-/_".contains(c)) =>
+        {
+            Err((
+                format!("`{name}` is not a launch template name"),
+                "3 to 128 of letters, digits and ( ) . - / _".into(),
+                None,
+            ))
+        }
+        (Field::LaunchTemplateVersion, ExtraValue::Text(version))
+            if version.is_empty()
+                || !version.chars().all(|c| c.is_ascii_digit())
+                || version.starts_with('0') =>
+        {
+            Err((
+                format!("`{version}` is not a launch template version"),
+                "expected a version number, e.g. \"3\"".into(),
+                Some(
+                    "name the version: with none, EKS uses the template's default version, and \
+                     a plan cannot tell when that default moves"
+                        .into(),
+                ),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `arn:PARTITION:iam::ACCOUNT:role/PATH/NAME`.
+fn is_iam_role_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    matches!(parts.as_slice(), ["arn", partition, "iam", "", account, resource]
+        if partition.starts_with("aws")
+            && account.len() == 12
+            && account.chars().all(|c| c.is_ascii_digit())
+            && resource.strip_prefix("role/").is_some_and(|n| !n.is_empty() && !n.contains(char::is_whitespace)))
+}
+
+/// An EC2 resource id: the prefix, then 8 or 17 lower-case hex digits.
+fn is_aws_id(id: &str, prefix: &str) -> bool {
+    id.strip_prefix(prefix).is_some_and(|hex| {
+        matches!(hex.len(), 8 | 17)
+            && hex
+                .chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+    })
+}
+
+/// `m6i.xlarge`, `g5.12xlarge`, `u-6tb1.metal`: a family and a size.
+fn is_instance_type(name: &str) -> bool {
+    let ok = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    };
+    name.split_once('.')
+        .is_some_and(|(family, size)| ok(family) && ok(size))
 }
 
 /// `name@project.iam.gserviceaccount.com`, `123-compute@developer.gserviceaccount.com` and
@@ -281,6 +461,22 @@ fn is_subnet_id(id: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn eks_ids_and_arns_have_their_shapes() {
+        assert!(is_iam_role_arn("arn:aws:iam::123456789012:role/eks-nodes"));
+        assert!(is_iam_role_arn(
+            "arn:aws-cn:iam::123456789012:role/path/eks-nodes"
+        ));
+        assert!(!is_iam_role_arn("arn:aws:iam::123456789012:user/me"));
+        assert!(!is_iam_role_arn("eks-nodes"));
+        assert!(is_aws_id("subnet-0123456789abcdef0", "subnet-"));
+        assert!(is_aws_id("subnet-0a1b2c3d", "subnet-"));
+        assert!(!is_aws_id("subnet-XYZ", "subnet-"));
+        assert!(is_instance_type("g5.12xlarge"));
+        assert!(!is_instance_type("m6i"));
+        assert!(!is_instance_type("M6i.xlarge"));
+    }
 
     #[test]
     fn subnet_ids_are_arm_resource_ids_of_subnets() {

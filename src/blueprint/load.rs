@@ -28,9 +28,13 @@ pub(crate) struct RawCluster {
     pub(crate) subscription: Field<String>,
     pub(crate) resource_group: Field<String>,
     pub(crate) location: Field<String>,
+    /// EKS's word for the location.
+    pub(crate) region: Field<String>,
     pub(crate) endpoint: Field<String>,
     pub(crate) compute_endpoint: Field<String>,
     pub(crate) emulator: Field<bool>,
+    /// `[cluster.eks]`: the node-group settings every pool starts from (subnets, node role).
+    pub(crate) eks: Option<RawExtras>,
 }
 
 /// The settings `[defaults]` and `[pools.NAME]` have in common.
@@ -97,6 +101,8 @@ pub(crate) struct RawExtras {
     pub(crate) values: BTreeMap<PoolField, (Range<usize>, Spanned<ExtraValue>)>,
 }
 
+/// The key of the launch-template table in `[pools.NAME.eks]`.
+const LAUNCH_TEMPLATE: &str = "launch_template";
 const TOP_KEYS: &[&str] = &["cluster", "defaults", "pools"];
 /// Planned top-level keys, refused with a clearer word than "unknown".
 const LATER_TOP_KEYS: &[(&str, &str)] = &[
@@ -110,10 +116,14 @@ const CLUSTER_KEYS: &[&str] = &[
     "subscription",
     "resource_group",
     "location",
+    "region",
     "endpoint",
     "compute_endpoint",
     "emulator",
+    "eks",
 ];
+/// The settings `[cluster.eks]` gives every node group.
+const CLUSTER_EKS_FIELDS: &[PoolField] = &[PoolField::Subnets, PoolField::NodeRole];
 const SHARED_KEYS: &[&str] = &[
     "labels",
     "taints",
@@ -308,9 +318,11 @@ impl Reader<'_> {
             subscription: self.string(t, "subscription"),
             resource_group: self.string(t, "resource_group"),
             location: self.string(t, "location"),
+            region: self.string(t, "region"),
             endpoint: self.string(t, "endpoint"),
             compute_endpoint: self.string(t, "compute_endpoint"),
             emulator: self.boolean(t, "emulator"),
+            eks: self.extras(t, ProviderKind::Eks, "cluster", Some(CLUSTER_EKS_FIELDS)),
         }
     }
 
@@ -481,7 +493,7 @@ impl Reader<'_> {
             zones: self.strings(t, "zones"),
             extras: [ProviderKind::Gke, ProviderKind::Aks, ProviderKind::Eks]
                 .into_iter()
-                .filter_map(|provider| self.extras(t, provider, table))
+                .filter_map(|provider| self.extras(t, provider, table, None))
                 .collect(),
         }
     }
@@ -489,11 +501,14 @@ impl Reader<'_> {
     /// Reads a provider-settings table. Which keys a cloud takes comes from its capability
     /// table (only what poolctl can create, read back and change); the checks of each
     /// value against the cloud come later.
+    ///
+    /// `only` narrows the keys (`[cluster.eks]` takes only what every node group shares).
     fn extras(
         &mut self,
         t: &DeTable<'_>,
         provider: ProviderKind,
         table: &str,
+        only: Option<&[PoolField]>,
     ) -> Option<RawExtras> {
         let (key, item) = t.get_key_value(provider.as_str())?;
         let sub = self.table(item, provider.as_str())?;
@@ -505,15 +520,33 @@ impl Reader<'_> {
                 values: BTreeMap::new(),
             });
         }
-        let supported: Vec<&'static str> = poolctl_provider::capability_table(provider.as_str())
-            .map(|t| t.extras().map(PoolField::blueprint_key).collect())
+        let fields: Vec<PoolField> = poolctl_provider::capability_table(provider.as_str())
+            .map(|t| t.extras().collect())
             .unwrap_or_default();
+        let fields: Vec<PoolField> = fields
+            .into_iter()
+            .filter(|f| only.is_none_or(|only| only.contains(f)))
+            .collect();
+        let supported: Vec<&'static str> = fields.iter().map(|f| f.blueprint_key()).collect();
+        // The launch template's three fields are written as one table.
+        let mut known: Vec<&'static str> = supported
+            .iter()
+            .copied()
+            .filter(|k| !k.starts_with(LAUNCH_TEMPLATE))
+            .collect();
+        if fields.contains(&PoolField::LaunchTemplateId) {
+            known.push(LAUNCH_TEMPLATE);
+        }
         let place = format!("in [{table}.{}]", provider.as_str());
         let mut values = BTreeMap::new();
         for (name, _) in sub.iter() {
             let word: &str = name.get_ref();
-            let field =
-                PoolField::extra_from_key(word).filter(|f| supported.contains(&f.blueprint_key()));
+            if word == LAUNCH_TEMPLATE && known.contains(&LAUNCH_TEMPLATE) {
+                self.launch_template(sub, name.span(), &mut values);
+                continue;
+            }
+            let field = PoolField::extra_from_key(word)
+                .filter(|f| known.contains(&f.blueprint_key()) && supported.contains(&word));
             let Some(field) = field else {
                 let help = if supported.is_empty() {
                     Some(format!(
@@ -523,7 +556,22 @@ impl Reader<'_> {
                 } else {
                     None
                 };
-                self.unknown_key(name, &supported, &place, help);
+                let help = help.or_else(|| {
+                    only.is_some()
+                        .then(|| PoolField::extra_from_key(word))
+                        .flatten()
+                        .filter(|f| f.is_extra())
+                        .map(|_| {
+                            format!(
+                                "[{table}.{}] takes only {}: write `{word}` in [pools.NAME.{}] or [defaults.{}]",
+                                provider.as_str(),
+                                supported.join(" and "),
+                                provider.as_str(),
+                                provider.as_str()
+                            )
+                        })
+                });
+                self.unknown_key(name, &known, &place, help);
                 continue;
             };
             let read = match field.extra_kind() {
@@ -545,5 +593,56 @@ impl Reader<'_> {
             span: key.span(),
             values,
         })
+    }
+
+    /// `launch_template = { id = "lt-..." | name = "...", version = "N" }`: one of id and
+    /// name (EKS takes either), and optionally the version.
+    fn launch_template(
+        &mut self,
+        t: &DeTable<'_>,
+        key_span: Range<usize>,
+        values: &mut BTreeMap<PoolField, (Range<usize>, Spanned<ExtraValue>)>,
+    ) {
+        let _ = self.sub_table(t, LAUNCH_TEMPLATE, |r, sub, span| {
+            r.unknown_keys(sub, &["id", "name", "version"], "in `launch_template`", |_| false);
+            let id = r.string(sub, "id");
+            let name = r.string(sub, "name");
+            match (&id, &name) {
+                (Field::Given(id), Field::Given(name)) => r.issues.push(
+                    Issue::new(
+                        ErrorKind::InvalidValue,
+                        name.span(),
+                        "a launch template is named by its `id` or its `name`, not both",
+                    )
+                    .label("second way to name it")
+                    .also(id.span(), "the id")
+                    .help("keep `id = \"lt-...\"` or `name = \"...\"`"),
+                ),
+                (Field::Absent, Field::Absent) => r.missing(
+                    span.clone(),
+                    "id",
+                    "`launch_template`",
+                    "name the template: `launch_template = { id = \"lt-0123456789abcdef0\", version = \"1\" }` or `{ name = \"gpu-nodes\", version = \"1\" }`",
+                ),
+                _ => {}
+            }
+            for (field, read) in [
+                (PoolField::LaunchTemplateId, id),
+                (PoolField::LaunchTemplateName, name),
+                (PoolField::LaunchTemplateVersion, r.string(sub, "version")),
+            ] {
+                if let Field::Given(text) = read {
+                    let span = text.span();
+                    values.insert(
+                        field,
+                        (
+                            key_span.clone(),
+                            Spanned::new(span, ExtraValue::Text(text.into_inner())),
+                        ),
+                    );
+                }
+            }
+            Some(())
+        });
     }
 }

@@ -3,6 +3,7 @@
 
 mod aks_pools;
 mod classes;
+mod eks_pools;
 mod errors;
 mod extras;
 mod kube_syntax;

@@ -16,9 +16,13 @@ fn cluster(provider: &str) -> String {
     match provider {
         "gke" => GKE.to_string(),
         "aks" => "[cluster]\nprovider = \"aks\"\nname = \"platform\"\nsubscription = \"0000\"\nresource_group = \"rg\"\n".to_string(),
+        "eks" => format!("[cluster]\nprovider = \"eks\"\nname = \"platform\"\n\n{EKS_SHARED}"),
         other => format!("[cluster]\nprovider = \"{other}\"\nname = \"platform\"\n"),
     }
 }
+
+/// The `[cluster.eks]` table every EKS node group needs.
+const EKS_SHARED: &str = "[cluster.eks]\nsubnets = [\"subnet-0a1b2c3d\"]\nnode_role = \"arn:aws:iam::123456789012:role/nodes\"\n";
 
 fn ok(text: &str) -> Blueprint {
     match parse("blueprint.toml", text) {
@@ -245,17 +249,13 @@ fn a_setting_poolctl_cannot_plan_is_refused_at_its_line() {
     let e = single(&text, ErrorKind::UnknownKey);
     assert_eq!(spanned(&text, &e), "node_version");
     assert_eq!(position(&text, &e), (13, 1));
-    // EKS takes no pool settings yet: each key is refused where it stands.
+    // EKS: a key of another cloud, refused where it stands with the keys EKS takes.
     let text = format!(
-        "{}\n[pools.a]\nclass = \"workload\"\nmachine_type = \"m\"\nsize = 1\n\n[pools.a.eks]\nnode_role = \"arn:role\"\n",
+        "{}\n[pools.a]\nclass = \"workload\"\nmachine_type = \"m6i.large\"\nsize = 1\n\n[pools.a.eks]\nnode_rol = \"arn:role\"\n",
         cluster("eks")
     );
     let e = single(&text, ErrorKind::UnknownKey);
-    assert!(
-        e.help_text().unwrap_or_default().contains("takes no"),
-        "{:?}",
-        e.help_text()
-    );
+    assert_eq!(e.help_text().as_deref(), Some("did you mean `node_role`?"));
 }
 
 #[test]
@@ -1221,4 +1221,216 @@ fn aks_gpus_come_with_the_vm_size() {
     );
     let e = single(&text, ErrorKind::GpuOnNonGpuClass);
     assert!(e.help_text().unwrap_or_default().contains("nvidia-v100"));
+}
+
+// ---- EKS node groups ----
+
+fn eks_pool(name: &str, body: &str) -> String {
+    format!("\n[pools.{name}]\n{body}\n")
+}
+
+fn pool_named<'a>(blueprint: &'a Blueprint, name: &str) -> &'a PoolConfig {
+    blueprint
+        .pools
+        .iter()
+        .find(|p| p.name == name)
+        .expect("pool exists")
+}
+
+#[test]
+fn eks_groups_take_the_cluster_settings_and_an_ami_that_fits() {
+    let text = format!(
+        "{}{}{}{}",
+        cluster("eks"),
+        eks_pool("core", "class = \"core\"\nmachine_type = \"m6i.xlarge\"\nsize = 2"),
+        eks_pool(
+            "gpu",
+            "class = \"gpu\"\nmachine_type = \"g5.2xlarge\"\ngpu = { type = \"nvidia-a10g\", count = 1 }\nautoscale = { min = 0, max = 4 }\nlabels = { accel = \"a10g\" }"
+        ),
+        eks_pool(
+            "arm",
+            "class = \"workload\"\nmachine_type = \"m7g.xlarge\"\nautoscale = { min = 1, max = 4 }\n\n[pools.arm.eks]\nsubnets = [\"subnet-0f0f0f0f\"]"
+        ),
+    );
+    let blueprint = ok(&text);
+    let core = &pool_named(&blueprint, "core").spec;
+    assert_eq!(
+        core.extras.get(&PoolField::Subnets),
+        Some(&ExtraValue::List(vec!["subnet-0a1b2c3d".into()]))
+    );
+    assert_eq!(
+        core.extras.get(&PoolField::AmiType),
+        Some(&ExtraValue::Text("AL2023_x86_64_STANDARD".into()))
+    );
+    assert_eq!(
+        core.extras.get(&PoolField::InstanceTypes),
+        Some(&ExtraValue::List(vec!["m6i.xlarge".into()]))
+    );
+    let gpu = &pool_named(&blueprint, "gpu").spec;
+    assert_eq!(
+        gpu.extras.get(&PoolField::AmiType),
+        Some(&ExtraValue::Text("AL2023_x86_64_NVIDIA".into()))
+    );
+    // A pool that scales from zero describes its nodes to Cluster Autoscaler in tags.
+    let prefix = "k8s.io/cluster-autoscaler/node-template/";
+    assert_eq!(
+        gpu.tags
+            .get(&format!("{prefix}label/accel"))
+            .map(String::as_str),
+        Some("a10g")
+    );
+    assert_eq!(
+        gpu.tags
+            .get(&format!("{prefix}taint/nvidia.com/gpu"))
+            .map(String::as_str),
+        Some("present:NoSchedule")
+    );
+    assert_eq!(
+        gpu.tags
+            .get(&format!("{prefix}resources/nvidia.com/gpu"))
+            .map(String::as_str),
+        Some("1")
+    );
+    let arm = &pool_named(&blueprint, "arm").spec;
+    assert_eq!(
+        arm.extras.get(&PoolField::AmiType),
+        Some(&ExtraValue::Text("AL2023_ARM_64_STANDARD".into()))
+    );
+    // The pool's own subnets win over [cluster.eks]; a pool that keeps a node needs no tags.
+    assert_eq!(
+        arm.extras.get(&PoolField::Subnets),
+        Some(&ExtraValue::List(vec!["subnet-0f0f0f0f".into()]))
+    );
+    assert!(arm.tags.is_empty(), "{:?}", arm.tags);
+    assert!(core.tags.is_empty());
+    assert_eq!(blueprint.cluster.location, None);
+}
+
+#[test]
+fn eks_instance_types_stand_for_the_machine_type() {
+    let text = format!(
+        "{}{}",
+        cluster("eks"),
+        eks_pool(
+            "spot",
+            "class = \"spot\"\nautoscale = { min = 0, max = 9 }\n\n[pools.spot.eks]\ninstance_types = [\"m6i.large\", \"m5.large\"]\nlaunch_template = { name = \"spot-nodes\", version = \"3\" }"
+        )
+    );
+    let spot = pool_named(&ok(&text), "spot").spec.clone();
+    assert_eq!(spot.machine_type, "m6i.large");
+    assert_eq!(
+        spot.extras.get(&PoolField::InstanceTypes),
+        Some(&ExtraValue::List(vec![
+            "m6i.large".into(),
+            "m5.large".into()
+        ]))
+    );
+    assert_eq!(
+        spot.extras.get(&PoolField::LaunchTemplateName),
+        Some(&ExtraValue::Text("spot-nodes".into()))
+    );
+    assert_eq!(
+        spot.extras.get(&PoolField::LaunchTemplateVersion),
+        Some(&ExtraValue::Text("3".into()))
+    );
+    // A launch template may carry its own AMI: no AMI type is implied.
+    assert_eq!(spot.extras.get(&PoolField::AmiType), None);
+    assert!(spot.spot);
+}
+
+#[test]
+fn eks_mistakes_are_reported_where_they_stand() {
+    let eks = cluster("eks");
+    let bare = "[cluster]\nprovider = \"eks\"\nname = \"platform\"\n";
+    let cases: Vec<(String, ErrorKind, &str)> = vec![
+        (
+            format!("{bare}{}", eks_pool("a", "class = \"workload\"\nmachine_type = \"m6i.large\"\nsize = 1")),
+            ErrorKind::MissingKey,
+            "a",
+        ),
+        (
+            format!("{bare}\n[cluster.eks]\nsubnets = [\"subnet-0a1b2c3d\"]\nnode_role = \"eks-nodes\"\n"),
+            ErrorKind::InvalidValue,
+            "\"eks-nodes\"",
+        ),
+        (
+            format!("{eks}{}", eks_pool("a", "class = \"workload\"\nsize = 1\n\n[pools.a.eks]\ninstance_types = [\"m7g.large\", \"m6i.large\"]")),
+            ErrorKind::InvalidValue,
+            "[\"m7g.large\", \"m6i.large\"]",
+        ),
+        (
+            format!("{eks}{}", eks_pool("a", "class = \"workload\"\nmachine_type = \"m6i.large\"\nsize = 1\n\n[pools.a.eks]\ninstance_types = [\"m5.large\", \"m6i.large\"]")),
+            ErrorKind::InvalidValue,
+            "\"m6i.large\"",
+        ),
+        (
+            format!("{eks}{}", eks_pool("g", "class = \"gpu\"\nmachine_type = \"g5.xlarge\"\ngpu = { type = \"nvidia-l4\", count = 1 }\nautoscale = { min = 0, max = 2 }")),
+            ErrorKind::InvalidValue,
+            "\"nvidia-l4\", count = 1",
+        ),
+        (
+            format!("{eks}{}", eks_pool("g", "class = \"gpu\"\nmachine_type = \"x9.xlarge\"\ngpu = { type = \"nvidia-l4\", count = 1 }\nautoscale = { min = 0, max = 2 }")),
+            ErrorKind::InvalidValue,
+            "\"x9.xlarge\"",
+        ),
+        (
+            format!("{eks}{}", eks_pool("w", "class = \"workload\"\nmachine_type = \"g6.xlarge\"\nsize = 1")),
+            ErrorKind::GpuOnNonGpuClass,
+            "\"g6.xlarge\"",
+        ),
+        (
+            format!("{eks}{}", eks_pool("w", "class = \"workload\"\nmachine_type = \"m6i.large\"\nsize = 1\ndisk_gb = 50\n\n[pools.w.eks]\nlaunch_template = { id = \"lt-0123456789abcdef0\" }")),
+            ErrorKind::InvalidValue,
+            "50",
+        ),
+        (
+            format!("{eks}{}", eks_pool("w", "class = \"workload\"\nmachine_type = \"m6i.large\"\nsize = 1\n\n[pools.w.eks]\nlaunch_template = { id = \"lt-0123456789abcdef0\", name = \"x-nodes\" }")),
+            ErrorKind::InvalidValue,
+            "\"x-nodes\"",
+        ),
+        (
+            format!("{eks}{}", eks_pool("w", "class = \"workload\"\nmachine_type = \"m6i.large\"\nsize = 1\n\n[pools.w.eks]\nami_type = \"AL2023_ARM_64_STANDARD\"")),
+            ErrorKind::InvalidValue,
+            "\"AL2023_ARM_64_STANDARD\"",
+        ),
+        (
+            format!("{eks}{}", eks_pool("g", "class = \"gpu\"\nmachine_type = \"g5.xlarge\"\ngpu = { type = \"nvidia-a10g\", count = 1 }\nautoscale = { min = 0, max = 2 }\n\n[pools.g.eks]\nami_type = \"AL2023_x86_64_STANDARD\"")),
+            ErrorKind::InvalidValue,
+            "\"AL2023_x86_64_STANDARD\"",
+        ),
+        (
+            format!("{eks}{}", eks_pool("w", "class = \"workload\"\nmachine_type = \"m6i.large\"\nsize = 1\n\n[pools.w.eks]\nlaunch_template = { name = \"nodes\", version = \"$Latest\" }")),
+            ErrorKind::InvalidValue,
+            "\"$Latest\"",
+        ),
+        (
+            format!("{GKE}region = \"eu-west-1\"\n"),
+            ErrorKind::NotForProvider,
+            "\"eu-west-1\"",
+        ),
+        (
+            format!("[cluster]\nprovider = \"eks\"\nname = \"p\"\nregion = \"eu-west-1\"\nlocation = \"eu-west-1\"\n"),
+            ErrorKind::InvalidValue,
+            "\"eu-west-1\"",
+        ),
+        (
+            format!("[cluster]\nprovider = \"eks\"\nname = \"p\"\nproject = \"acme\"\n"),
+            ErrorKind::NotForProvider,
+            "\"acme\"",
+        ),
+        (
+            format!("{GKE}\n[cluster.eks]\nnode_role = \"arn:aws:iam::123456789012:role/nodes\"\n"),
+            ErrorKind::ForeignProviderExtras,
+            "eks",
+        ),
+        (
+            format!("{bare}\n[cluster.eks]\nami_type = \"AL2023_x86_64_STANDARD\"\n"),
+            ErrorKind::UnknownKey,
+            "ami_type",
+        ),
+    ];
+    for (text, kind, at) in cases {
+        let e = single(&text, kind);
+        assert_eq!(spanned(&text, &e), at, "{}\n{text}", e.message());
+    }
 }

@@ -3,6 +3,7 @@
 
 use super::aks_pools::{aks_rules, AksPool};
 use super::classes::{check_class, with_class_taint, ClassView};
+use super::eks_pools::{check_autoscaler_tags, eks_rules, EksPool};
 use super::errors::{ErrorKind, Issue, Issues};
 use super::extras::check_extra;
 use super::labels_taints::{check_labels, check_taints};
@@ -12,6 +13,7 @@ use super::scaling::{check_scaling, ScalingInput};
 use super::typed::{Field, Strings};
 use super::{ClusterConfig, PoolClass, PoolConfig, PoolSpans, ProviderKind};
 use miette::SourceSpan;
+use poolctl_provider::autoscaler_tags::node_template_tags;
 use poolctl_provider::{ExtraValue, Field as PoolField, Gpu, PoolSpec, Taint};
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -21,6 +23,9 @@ use toml::Spanned;
 struct Context {
     provider: Option<ProviderKind>,
     location: Option<String>,
+    /// `[cluster.eks]`: the settings every node group starts from; `None` when invalid.
+    cluster_extras: Option<BTreeMap<PoolField, ExtraValue>>,
+    cluster_extra_spans: BTreeMap<PoolField, Range<usize>>,
 }
 
 /// `[defaults]` or a pool's own settings, each checked where it is written.
@@ -32,6 +37,8 @@ struct Checked {
     zones: Field<Vec<String>>,
     /// The cluster's cloud's settings; `None` when one of them is invalid.
     extras: Option<BTreeMap<PoolField, ExtraValue>>,
+    /// Where each of those settings is written.
+    extra_spans: BTreeMap<PoolField, Range<usize>>,
 }
 
 /// Checks the raw blueprint; the result is complete only if no issue was pushed.
@@ -45,6 +52,8 @@ pub(crate) fn check(
             Context {
                 provider: None,
                 location: None,
+                cluster_extras: Some(BTreeMap::new()),
+                cluster_extra_spans: BTreeMap::new(),
             },
             None,
         ),
@@ -65,8 +74,43 @@ pub(crate) fn check(
     }
 }
 
-fn check_cluster(raw: RawCluster, issues: &mut Issues) -> (Context, Option<ClusterConfig>) {
+fn check_cluster(mut raw: RawCluster, issues: &mut Issues) -> (Context, Option<ClusterConfig>) {
     let provider = raw.provider.given().map(|p| *p.get_ref());
+    // EKS says `region`; `location` is the same thing, and either may be written.
+    match (&raw.region, &raw.location, provider) {
+        (Field::Given(region), Field::Given(location), Some(ProviderKind::Eks)) => {
+            issues.push(
+                Issue::new(
+                    ErrorKind::InvalidValue,
+                    region.span(),
+                    "the EKS cluster's region is written twice",
+                )
+                .label("`region`")
+                .also(location.span(), "`location`")
+                .help("keep `region` and remove `location`: for EKS they are the same thing"),
+            );
+        }
+        (Field::Given(region), _, Some(ProviderKind::Eks)) => {
+            raw.location = Field::Given(region.clone());
+        }
+        (Field::Given(region), _, Some(other)) => issues.push(
+            Issue::new(
+                ErrorKind::NotForProvider,
+                region.span(),
+                format!(
+                    "`region` is an EKS setting, not one of {}",
+                    other.display_name()
+                ),
+            )
+            .label("EKS only")
+            .help(format!(
+                "{} calls it `location`: write `location = \"{}\"`",
+                other.display_name(),
+                region.get_ref()
+            )),
+        ),
+        _ => {}
+    }
     if provider == Some(ProviderKind::Gke) {
         for (field, key, help) in [
             (
@@ -175,10 +219,16 @@ fn check_cluster(raw: RawCluster, issues: &mut Issues) -> (Context, Option<Clust
             );
         }
     }
-    let ctx = Context {
+    let mut ctx = Context {
         provider,
         location: raw.location.given().map(|l| l.get_ref().clone()),
+        cluster_extras: Some(BTreeMap::new()),
+        cluster_extra_spans: BTreeMap::new(),
     };
+    if let Some(eks) = raw.eks.take() {
+        ctx.cluster_extra_spans = spans_of(std::slice::from_ref(&eks), &ctx);
+        ctx.cluster_extras = check_extras(std::slice::from_ref(&eks), &ctx, issues);
+    }
     let cluster = match (provider, raw.name) {
         (Some(provider), Field::Given(name)) => Some(ClusterConfig {
             provider,
@@ -239,7 +289,7 @@ fn check_cluster_keys_of_other_clouds(
             continue;
         }
         let help = match provider {
-            ProviderKind::Eks => "EKS finds a cluster by `name` and `location` (its region)",
+            ProviderKind::Eks => "EKS finds a cluster by `name` and `region`",
             _ => how,
         };
         issues.push(
@@ -283,8 +333,18 @@ fn check_shared(raw: RawShared, ctx: &Context, issues: &mut Issues) -> Checked {
         taints: check_taints(raw.taints, issues),
         disk_gb: check_disk(raw.disk_gb, ctx, issues),
         zones: check_zones(raw.zones, ctx, issues),
+        extra_spans: spans_of(&raw.extras, ctx),
         extras: check_extras(&raw.extras, ctx, issues),
     }
+}
+
+/// Where each setting of the cluster's cloud is written in these tables.
+fn spans_of(tables: &[RawExtras], ctx: &Context) -> BTreeMap<PoolField, Range<usize>> {
+    tables
+        .iter()
+        .filter(|t| Some(t.provider) == ctx.provider)
+        .flat_map(|t| t.values.iter().map(|(f, (_, v))| (*f, v.span())))
+        .collect()
 }
 
 fn check_disk(disk: Field<u32>, ctx: &Context, issues: &mut Issues) -> Field<u32> {
@@ -394,9 +454,23 @@ fn check_pool(
         .filter(|t| Some(t.provider) == ctx.provider)
         .find_map(|t| t.values.get(&PoolField::Mode))
         .map(|(_, value)| value.span());
+    // Where each setting of the cloud is written, nearest first, for the EKS rules.
+    let mut extra_spans: BTreeMap<PoolField, Range<usize>> = BTreeMap::new();
+    for tables in [&defaults.extra_spans, &spans_of(&raw.shared.extras, ctx)] {
+        extra_spans.extend(tables.clone());
+    }
+    for (field, span) in &ctx.cluster_extra_spans {
+        extra_spans.entry(*field).or_insert_with(|| span.clone());
+    }
     let own = check_shared(raw.shared, ctx, issues);
     let machine_type = own.machine_type.or(&defaults.machine_type).clone();
-    if matches!(machine_type, Field::Absent) && !raw.misspelt.contains(&"machine_type") {
+    // On EKS `instance_types` may stand in for `machine_type`: the EKS rules check it.
+    let eks_types_given = ctx.provider == Some(ProviderKind::Eks)
+        && extra_spans.contains_key(&PoolField::InstanceTypes);
+    if matches!(machine_type, Field::Absent)
+        && !raw.misspelt.contains(&"machine_type")
+        && !eks_types_given
+    {
         issues.push(
             Issue::new(
                 ErrorKind::MissingKey,
@@ -426,6 +500,9 @@ fn check_pool(
     };
     let taints_from_defaults = matches!(own.taints, Field::Absent);
     let taints = own.taints.or(&defaults.taints).clone();
+    let taints_field_span = taints
+        .given()
+        .and_then(|t| t.get_ref().first().map(|first| first.span()));
     let disk_gb = own.disk_gb.or(&defaults.disk_gb).clone();
     let zones = own.zones.or(&defaults.zones).clone();
 
@@ -459,10 +536,11 @@ fn check_pool(
             issues,
         );
     }
-    // The pool's own settings win over [defaults], key by key.
-    let extras = match (&defaults.extras, &own.extras) {
-        (Some(base), Some(over)) => {
-            let mut merged = base.clone();
+    // The pool's own settings win over [defaults], and those over [cluster.eks], key by key.
+    let extras = match (&ctx.cluster_extras, &defaults.extras, &own.extras) {
+        (Some(cluster), Some(base), Some(over)) => {
+            let mut merged = cluster.clone();
+            merged.extend(base.clone());
             merged.extend(over.clone());
             Some(merged)
         }
@@ -503,7 +581,33 @@ fn check_pool(
         Field::Absent => None,
         Field::Invalid => return None,
     };
-    let machine = machine_type.given()?;
+    // The EKS rules run even when a setting is invalid, so that every problem is reported.
+    let eks = if provider == ProviderKind::Eks {
+        let mut eks_extras = extras.clone().unwrap_or_default();
+        let settled = eks_rules(
+            &EksPool {
+                name: &name,
+                class,
+                header: header.clone(),
+                machine_type: machine_type
+                    .given()
+                    .map(|m| (m.get_ref().as_str(), m.span())),
+                gpu: &raw.gpu,
+                disk_span: disk_gb.given().map(|d| d.span()),
+                extra_spans: &extra_spans,
+                settings_valid: extras.is_some(),
+            },
+            &mut eks_extras,
+            issues,
+        );
+        Some((settled?, eks_extras))
+    } else {
+        None
+    };
+    let machine = match &eks {
+        Some((settled, _)) => Spanned::new(header.clone(), settled.machine_type.clone()),
+        None => machine_type.given()?.clone(),
+    };
     // The AKS rules run even when a setting is invalid, so that every problem is reported.
     let aks = if provider == ProviderKind::Aks {
         let mode = match extras.as_ref().and_then(|e| e.get(&PoolField::Mode)) {
@@ -533,12 +637,16 @@ fn check_pool(
         None
     };
     let mut extras = extras?;
-    let gpu = match aks {
-        Some((mode, gpu)) => {
+    let gpu = match (aks, eks) {
+        (Some((mode, gpu)), _) => {
             extras.insert(PoolField::Mode, mode);
             gpu
         }
-        None => gpu,
+        (None, Some((settled, eks_extras))) => {
+            extras = eks_extras;
+            settled.gpu
+        }
+        (None, None) => gpu,
     };
     let mut spec = PoolSpec {
         name: name.clone(),
@@ -554,6 +662,19 @@ fn check_pool(
         extras,
     };
     spec.normalize();
+    if provider == ProviderKind::Eks {
+        // So that Cluster Autoscaler can scale the group up from zero; derived here, so a
+        // label or taint change moves them in the same apply.
+        let labels_span = labels.given().map(|l| l.span()).unwrap_or(header.clone());
+        let taints_span = match &taints_field_span {
+            Some(span) => span.clone(),
+            None => header.clone(),
+        };
+        if !check_autoscaler_tags(&spec, labels_span, taints_span, issues) {
+            return None;
+        }
+        spec.tags.extend(node_template_tags(&spec));
+    }
     Some(PoolConfig {
         name,
         class,

@@ -24,7 +24,7 @@ pub enum ConnectError {
 }
 
 /// The clouds this build of poolctl can talk to, as written in blueprints.
-pub const AVAILABLE: &[&str] = &["gke", "aks"];
+pub const AVAILABLE: &[&str] = &["gke", "aks", "eks"];
 
 /// Refuses, at its `provider` line, a blueprint whose cloud this build has no provider
 /// for: it may be a valid blueprint, but `plan` and `apply` could do nothing with it.
