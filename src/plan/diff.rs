@@ -50,7 +50,7 @@ impl From<ProviderError> for PlanError {
 
 /// Fields in the order their updates are applied: ownership first (so an interrupted
 /// apply still knows the pool is poolctl's), node-disrupting changes late, size last.
-pub(crate) const UPDATE_ORDER: [Field; 19] = [
+pub(crate) const UPDATE_ORDER: [Field; 26] = [
     Field::Tags,
     Field::Labels,
     Field::Taints,
@@ -68,6 +68,13 @@ pub(crate) const UPDATE_ORDER: [Field; 19] = [
     Field::OsDiskType,
     Field::VnetSubnetId,
     Field::Mode,
+    Field::InstanceTypes,
+    Field::Subnets,
+    Field::NodeRole,
+    Field::AmiType,
+    Field::LaunchTemplateId,
+    Field::LaunchTemplateName,
+    Field::LaunchTemplateVersion,
     Field::Zones,
     Field::Scaling,
 ];
