@@ -1,9 +1,10 @@
 //! The executor: runs a plan's steps in order (creates and updates first, core pools
-//! first, deletes last), one operation at a time per cluster, the safe default for every
-//! cloud; waits for pools the plan saw busy; and records each pool's outcome.
+//! first, deletes last), as many at once as the cloud allows on one cluster (one on GKE and
+//! AKS, a few on EKS); waits for pools the plan saw busy; and records each pool's outcome.
 
 use super::display::{Display, OperationLine};
 use crate::plan::{Action, Plan, PoolChange, Step, StepKind};
+use futures::StreamExt;
 use poolctl_provider::{PoolState, Progress, Provider, ProviderError};
 use serde::Serialize;
 use std::time::{Duration, Instant};
@@ -70,42 +71,59 @@ pub async fn apply_plan(
 ) -> ApplyReport {
     let started = Instant::now();
     let steps = plan.steps();
+    let parallel = provider.parallel_operations().max(1);
     // One report per changed pool; a replacement's two steps share one.
     let mut outcomes: Vec<(&PoolChange, Option<Outcome>, Duration)> = Vec::new();
     let mut any_failed = false;
-    for step in steps {
-        let index = match outcomes
-            .iter()
-            .position(|(c, _, _)| std::ptr::eq(*c, step.change))
-        {
-            Some(index) => index,
-            None => {
-                outcomes.push((step.change, None, Duration::ZERO));
-                outcomes.len() - 1
-            }
-        };
-        let step_started = Instant::now();
-        let outcome = if any_failed && step.kind.deletes() {
-            skipped(step)
-        } else {
-            let line = display.start(label(step, scope));
-            match run_step(step, provider, &line).await {
-                Ok(()) => {
-                    line.finish(past_tense(step.kind), true);
-                    None
+    // One at a time, each step sees every failure before it; in parallel, a phase sees
+    // the failures of the phases before.
+    let groups = match parallel {
+        1 => steps.chunks(1).collect(),
+        _ => phases(&steps),
+    };
+    for group in groups {
+        let skip_deletes = any_failed;
+        let results: Vec<(Option<Outcome>, Duration)> = futures::stream::iter(group.iter())
+            .map(|step| async move {
+                let step_started = Instant::now();
+                let outcome = if skip_deletes && step.kind.deletes() {
+                    skipped(*step)
+                } else {
+                    let line = display.start(label(*step, scope));
+                    match run_step(*step, provider, &line).await {
+                        Ok(()) => {
+                            line.finish(past_tense(step.kind), true);
+                            None
+                        }
+                        Err(err) => {
+                            line.finish("failed", false);
+                            Some(Outcome::Failed(err.to_string()))
+                        }
+                    }
+                };
+                (outcome, step_started.elapsed())
+            })
+            .buffered(parallel)
+            .collect()
+            .await;
+        for (step, (outcome, took)) in group.iter().zip(results) {
+            any_failed |= matches!(outcome, Some(Outcome::Failed(_)));
+            let index = match outcomes
+                .iter()
+                .position(|(c, _, _)| std::ptr::eq(*c, step.change))
+            {
+                Some(index) => index,
+                None => {
+                    outcomes.push((step.change, None, Duration::ZERO));
+                    outcomes.len() - 1
                 }
-                Err(err) => {
-                    any_failed = true;
-                    line.finish("failed", false);
-                    Some(Outcome::Failed(err.to_string()))
-                }
+            };
+            let (_, recorded, seconds) = &mut outcomes[index];
+            *seconds += took;
+            // The first thing that went wrong is what the report says.
+            if recorded.is_none() {
+                *recorded = outcome;
             }
-        };
-        let (_, recorded, seconds) = &mut outcomes[index];
-        *seconds += step_started.elapsed();
-        // The first thing that went wrong is what the report says.
-        if recorded.is_none() {
-            *recorded = outcome;
         }
     }
     ApplyReport {
@@ -120,6 +138,24 @@ pub async fn apply_plan(
             .collect(),
         seconds: started.elapsed().as_secs_f64(),
     }
+}
+
+/// The plan's steps cut where the order matters: the core pools' creates and updates, the
+/// other creates and updates, delete-first replacements, deletes. Steps of one phase touch
+/// different pools and may run together; a phase starts when the one before has ended.
+fn phases<'a, 'p>(steps: &'a [Step<'p>]) -> Vec<&'a [Step<'p>]> {
+    let phase = |step: &Step<'_>| match step.kind {
+        StepKind::Create | StepKind::CreateReplacement | StepKind::Update => {
+            if step.change.core {
+                0
+            } else {
+                1
+            }
+        }
+        StepKind::DeleteThenCreate => 2,
+        StepKind::DeleteReplaced | StepKind::Delete => 3,
+    };
+    steps.chunk_by(|a, b| phase(a) == phase(b)).collect()
 }
 
 fn skipped(step: Step<'_>) -> Option<Outcome> {

@@ -51,6 +51,12 @@ pub trait Provider: Send + Sync {
     /// Which fields this cloud changes in place, and which force a replacement.
     fn capabilities(&self) -> &'static CapabilityTable;
 
+    /// How many operations on different pools of one cluster may run at once. GKE and AKS
+    /// answer a second operation with a conflict, so 1; EKS changes node groups in parallel.
+    fn parallel_operations(&self) -> usize {
+        1
+    }
+
     /// Facts about the cluster that planning needs (its zones).
     async fn cluster(&self) -> ProviderResult<ClusterInfo>;
 
