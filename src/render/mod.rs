@@ -9,6 +9,7 @@ mod markdown;
 pub use human::{human, human_fleet, Style};
 
 use crate::plan::{Plan, PoolChange, Step, StepKind};
+use poolctl_provider::autoscaler_tags::NODE_TEMPLATE_PREFIX;
 use poolctl_provider::{PoolSpec, Scaling};
 
 /// A whole pool as rows of (blueprint key, value), as the human and Markdown plans show
@@ -47,6 +48,19 @@ pub(crate) fn spec_rows(spec: &PoolSpec) -> Vec<(&'static str, String)> {
     }
     for (field, value) in &spec.extras {
         rows.push((field.blueprint_key(), value.to_string()));
+    }
+    // The Cluster Autoscaler tags poolctl derives for a pool that scales from zero (EKS),
+    // shown without their common prefix.
+    let template: Vec<String> = spec
+        .tags
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix(NODE_TEMPLATE_PREFIX)
+                .map(|short| format!("{short}={v}"))
+        })
+        .collect();
+    if !template.is_empty() {
+        rows.push(("autoscaler_tags", format!("{{{}}}", template.join(", "))));
     }
     rows
 }
