@@ -10,6 +10,7 @@ use common::contract::eks::{
     assert_conforms, failure_summary, official_eks_examples, official_eks_model,
     pattern_self_check, when_absent, EksModel, Exchange, Findings, COMMON_ERRORS, MODEL,
 };
+use poolctl_emulator::RecordedRequest;
 use serde_json::{json, Value};
 
 const GROUPS: &str = "/clusters/analytics/node-groups";
@@ -618,6 +619,14 @@ fn broken_requests_fail_naming_the_member() {
             vec!["tags[\"owner\"]", "above the model's max 256"],
         ),
         (
+            "a query value that is not well encoded",
+            "GET",
+            GROUPS.into(),
+            Some("nextToken=a%zz"),
+            None,
+            vec!["query nextToken", "percent-encoded"],
+        ),
+        (
             "a label that is not well encoded",
             "GET",
             format!("{GROUPS}/gp%u"),
@@ -981,5 +990,60 @@ fn the_models_own_examples_pass() {
         found.failures.len() == 1
             && found.failures[0].contains("tags[\"owner\"]: expected a JSON string"),
         "{found:?}"
+    );
+}
+
+/// An emulator's request log is checked request by request; a body that was not JSON
+/// (recorded as a JSON string) is not a request body.
+#[test]
+fn a_request_log_is_checked_request_by_request() {
+    let Some(model) = official_eks_model() else {
+        return;
+    };
+    let recorded =
+        |method: &str, path: String, query: Option<&str>, body: Option<Value>| RecordedRequest {
+            method: method.into(),
+            path,
+            query: query.map(str::to_string),
+            body,
+            status: 200,
+            authorization: None,
+            if_match: None,
+            if_none_match: None,
+        };
+    let log = vec![
+        recorded("POST", GROUPS.into(), None, Some(create_body())),
+        recorded("GET", format!("{GROUPS}/gpu"), None, None),
+        recorded(
+            "GET",
+            "/clusters/analytics/updates/u-1".into(),
+            Some("nodegroupName=gpu"),
+            None,
+        ),
+        recorded("DELETE", format!("{GROUPS}/gpu"), None, None),
+    ];
+    let checked = model.check_recorded(&log);
+    assert_eq!(checked.len(), 4);
+    assert_eq!(
+        checked[1].0,
+        "request[1] GET /clusters/analytics/node-groups/gpu"
+    );
+    assert_conforms(model, &checked);
+
+    let mut broken = log;
+    broken.push(recorded(
+        "POST",
+        GROUPS.into(),
+        None,
+        Some(json!("nodegroupName=gpu")),
+    ));
+    let checked = model.check_recorded(&broken);
+    let summary = failure_summary(model, &checked).expect("the text body fails");
+    assert!(
+        summary.contains("in 1 of 5 checked")
+            && summary.contains("request[4] POST /clusters/analytics/node-groups:")
+            && summary
+                .contains("expected a JSON object (CreateNodegroupRequest), found the string"),
+        "{summary}"
     );
 }

@@ -435,7 +435,6 @@ impl EksModel {
                         spec["shape"].as_str().unwrap_or("?"),
                         &value,
                         &format!("uri label {{{wire}}} ({member})"),
-                        TextFormat::Iso8601,
                     ),
                     Err(why) => walk.fail(
                         &format!("uri label {{{wire}}} ({member})"),
@@ -454,18 +453,21 @@ impl EksModel {
         }
 
         // Query string.
-        let pairs: Vec<(String, String)> = query
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for pair in query
             .iter()
             .flat_map(|q| q.split('&'))
             .filter(|p| !p.is_empty())
-            .map(|p| {
-                let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                (
-                    percent_decode(k).unwrap_or_else(|_| k.to_string()),
-                    percent_decode(v).unwrap_or_else(|_| v.to_string()),
-                )
-            })
-            .collect();
+        {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            match (percent_decode(k), percent_decode(v)) {
+                (Ok(k), Ok(v)) => pairs.push((k, v)),
+                (Err(why), _) | (_, Err(why)) => walk.fail(
+                    &format!("query {k}"),
+                    format!("{pair:?} is not well-formed percent-encoded text: {why}"),
+                ),
+            }
+        }
         for (wanted, value) in &op.literal_query {
             if !pairs
                 .iter()
@@ -512,7 +514,7 @@ impl EksModel {
             } else {
                 shape_name
             };
-            walk.text_value(item_shape, value, &at, TextFormat::Iso8601);
+            walk.text_value(item_shape, value, &at);
         }
         for (member, spec, wire) in &query_members {
             let shape_name = spec["shape"].as_str().unwrap_or("?");
@@ -763,6 +765,24 @@ impl EksModel {
             exchange.response_body.as_ref(),
         );
         (label, found)
+    }
+
+    /// Checks every request of an emulator's log (its answers' bodies are not recorded:
+    /// check those with `check_response`), labelled `request[i] METHOD path`.
+    pub fn check_recorded(
+        &self,
+        requests: &[poolctl_emulator::RecordedRequest],
+    ) -> Vec<(String, Findings)> {
+        requests
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                (
+                    format!("request[{i}] {} {}", r.method, r.path),
+                    self.check_request(&r.method, &r.path, r.query.as_deref(), r.body.as_ref()),
+                )
+            })
+            .collect()
     }
 
     /// Builds the HTTP call an SDK would make from an operation's input as the examples
@@ -1024,12 +1044,6 @@ enum Direction {
     Response,
 }
 
-/// How a timestamp travels where a value is text: ISO 8601 in labels and query strings.
-#[derive(Debug, Clone, Copy)]
-enum TextFormat {
-    Iso8601,
-}
-
 /// A walk of one message, collecting what breaks the model with a path to it.
 struct Walk<'a> {
     model: &'a EksModel,
@@ -1103,7 +1117,7 @@ impl<'a> Walk<'a> {
                 let key = shape["key"]["shape"].as_str().unwrap_or("?");
                 let val = shape["value"]["shape"].as_str().unwrap_or("?");
                 for (k, v) in entries {
-                    self.text_value(key, k, &format!("{at} key {k:?}"), TextFormat::Iso8601);
+                    self.text_value(key, k, &format!("{at} key {k:?}"));
                     self.value(val, v, &format!("{at}[{k:?}]"), None);
                 }
             }
@@ -1314,7 +1328,8 @@ impl<'a> Walk<'a> {
     }
 
     /// A value that travels as text (a uri label, a query parameter, a map key).
-    fn text_value(&mut self, name: &str, text: &str, at: &str, format: TextFormat) {
+    /// Timestamps there are ISO 8601 (rest-json's default outside the body).
+    fn text_value(&mut self, name: &str, text: &str, at: &str) {
         let Some(shape) = self.model.shape(name) else {
             self.fail(at, format!("the model defines no shape {name}"));
             return;
@@ -1342,7 +1357,6 @@ impl<'a> Walk<'a> {
                 }
             }
             "timestamp" => {
-                let TextFormat::Iso8601 = format;
                 if !is_iso8601(text) {
                     self.fail(
                         at,
