@@ -5,6 +5,7 @@
 
 pub mod aks;
 pub mod discovery;
+pub mod eks;
 
 use discovery::{Direction, Discovery};
 use poolctl_emulator::RecordedRequest;
