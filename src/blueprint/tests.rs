@@ -255,7 +255,7 @@ fn a_setting_poolctl_cannot_plan_is_refused_at_its_line() {
         cluster("eks")
     );
     let e = single(&text, ErrorKind::UnknownKey);
-    assert_eq!(e.help_text().as_deref(), Some("did you mean `node_role`?"));
+    assert_eq!(e.help_text(), Some("did you mean `node_role`?".to_string()));
 }
 
 #[test]
@@ -1409,12 +1409,12 @@ fn eks_mistakes_are_reported_where_they_stand() {
             "\"eu-west-1\"",
         ),
         (
-            format!("[cluster]\nprovider = \"eks\"\nname = \"p\"\nregion = \"eu-west-1\"\nlocation = \"eu-west-1\"\n"),
+            "[cluster]\nprovider = \"eks\"\nname = \"p\"\nregion = \"eu-west-1\"\nlocation = \"eu-west-1\"\n".to_string(),
             ErrorKind::InvalidValue,
             "\"eu-west-1\"",
         ),
         (
-            format!("[cluster]\nprovider = \"eks\"\nname = \"p\"\nproject = \"acme\"\n"),
+            "[cluster]\nprovider = \"eks\"\nname = \"p\"\nproject = \"acme\"\n".to_string(),
             ErrorKind::NotForProvider,
             "\"acme\"",
         ),

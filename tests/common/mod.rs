@@ -162,6 +162,10 @@ pub fn poolctl() -> Command {
     let mut cmd = Command::cargo_bin("poolctl").expect("poolctl binary");
     cmd.env_remove("POOLCTL_GKE_ENDPOINT")
         .env_remove("POOLCTL_AKS_ENDPOINT")
+        .env_remove("POOLCTL_EKS_ENDPOINT")
+        // The EKS tests run on loopback endpoints: no AWS account, no metadata server.
+        .env("POOLCTL_EKS_AUTH", "none")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("NO_COLOR", "1")
         .env("POOLCTL_EMULATOR_OPERATION_POLLS", "2")
         .timeout(Duration::from_secs(120));
@@ -224,3 +228,4 @@ pub fn stderr_of(output: &std::process::Output) -> String {
 }
 pub mod aks;
 pub mod contract;
+pub mod eks;

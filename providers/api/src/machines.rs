@@ -54,7 +54,10 @@ pub fn aks_gpu_sizes_of(kind: &str) -> Vec<&'static str> {
 
 /// EC2 GPU instance families: `(family, GPU model, [(size, GPUs)])`, from AWS's accelerated
 /// computing instance pages. Sizes not listed have no whole GPUs, or poolctl does not know them.
-const EKS_GPU_FAMILIES: &[(&str, &str, &[(&str, u32)])] = &[
+/// `(family, GPU model, [(size, GPUs per instance)])`.
+type GpuFamily = (&'static str, &'static str, &'static [(&'static str, u32)]);
+
+const EKS_GPU_FAMILIES: &[GpuFamily] = &[
     (
         "g4dn",
         "nvidia-t4",
