@@ -172,6 +172,8 @@ pub(crate) fn request_token() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_sdk_eks::error::ErrorMetadata;
+    use aws_sdk_eks::operation::describe_nodegroup::DescribeNodegroupError;
 
     #[test]
     fn jitter_stays_under_the_growing_ceiling_and_varies() {
@@ -185,6 +187,77 @@ mod tests {
             .map(|_| full_jitter(first, max, 5).as_nanos())
             .collect();
         assert!(draws.len() > 1, "jitter must vary");
+    }
+
+    fn answer(status: u16, code: &str) -> SdkError<DescribeNodegroupError, HttpResponse> {
+        let status = status.try_into().expect("a valid status");
+        SdkError::service_error(
+            DescribeNodegroupError::generic(ErrorMetadata::builder().code(code).build()),
+            HttpResponse::new(status, "".into()),
+        )
+    }
+
+    fn retry(in_use_is_busy: bool, limit: Duration) -> (Timing, Deadline, bool) {
+        (
+            Timing::for_endpoint(true),
+            Deadline::after(limit),
+            in_use_is_busy,
+        )
+    }
+
+    #[tokio::test]
+    async fn busy_answers_are_retried_until_the_deadline() {
+        let (timing, deadline, in_use_is_busy) = retry(true, Duration::from_millis(300));
+        let retry = Retry {
+            call: "update node group gpu",
+            operation: "UpdateNodegroupConfig",
+            in_use_is_busy,
+            deadline,
+            timing: &timing,
+        };
+        let mut sent = 0u32;
+        let result: Result<(), Failure> = retry
+            .run(&poolctl_provider::NoProgress, || {
+                sent += 1;
+                std::future::ready(Err(answer(409, "ResourceInUseException")))
+            })
+            .await;
+        match result {
+            Err(Failure::Exhausted(ProviderError::RetriesExhausted { attempts, last, .. })) => {
+                assert!(attempts > 1 && attempts == sent, "{attempts} {sent}");
+                assert!(last.contains("ResourceInUseException"), "{last}");
+            }
+            other => panic!("expected RetriesExhausted, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn real_errors_fail_at_once_with_the_cloud_code() {
+        let (timing, deadline, in_use_is_busy) = retry(false, Duration::from_secs(60));
+        let retry = Retry {
+            call: "create node group gpu",
+            operation: "CreateNodegroup",
+            in_use_is_busy,
+            deadline,
+            timing: &timing,
+        };
+        for code in ["InvalidParameterException", "ResourceInUseException"] {
+            let mut sent = 0u32;
+            let result: Result<(), Failure> = retry
+                .run(&poolctl_provider::NoProgress, || {
+                    sent += 1;
+                    std::future::ready(Err(answer(400, code)))
+                })
+                .await;
+            assert_eq!(sent, 1);
+            assert_eq!(
+                result
+                    .err()
+                    .and_then(|f| f.eks().map(|e| e.code.clone()))
+                    .as_deref(),
+                Some(code)
+            );
+        }
     }
 
     #[test]
