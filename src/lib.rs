@@ -1,5 +1,5 @@
 //! poolctl: declarative Kubernetes node pools. This version plans and applies GKE node
-//! pools; AKS and EKS blueprints are checked, and their providers are still to come.
+//! pools on GKE, AKS and EKS.
 //!
 //! The binary is a thin shell over these modules: `blueprint` loads what the user wants,
 //! `plan` diffs it against the cloud, `render` prints a plan, `apply` runs it, and `cli`

@@ -18,9 +18,6 @@ pub enum ConnectError {
          POOLCTL_EMULATOR_STATE); check that it is writable"
     ))]
     Emulator(String),
-    #[error("the {0} provider is not available in this version of poolctl")]
-    #[diagnostic(help("this version supports provider = \"gke\""))]
-    Unsupported(&'static str),
 }
 
 /// The clouds this build of poolctl can talk to, as written in blueprints.
@@ -133,6 +130,8 @@ pub async fn connect(
     match cluster.provider {
         ProviderKind::Gke => Ok(Box::new(poolctl_gke::GkeProvider::new(&target)?)),
         ProviderKind::Aks => Ok(Box::new(poolctl_aks::AksProvider::new(&target)?)),
-        ProviderKind::Eks => Err(ConnectError::Unsupported("eks")),
+        ProviderKind::Eks => Ok(Box::new(
+            poolctl_eks::EksProvider::connect(&target).await?,
+        )),
     }
 }
