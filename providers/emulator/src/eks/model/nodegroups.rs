@@ -537,9 +537,10 @@ impl Model {
         };
         cluster.updates.push(update.clone());
         let group = &mut cluster.nodegroups[position];
+        // Only a config update leaves a stale read behind; any older one is over.
+        group.stale_view = None;
         if stale {
             let mut before = group.clone();
-            before.stale_view = None;
             before.pending = None;
             group.stale_view = Some(Box::new(before));
         }
