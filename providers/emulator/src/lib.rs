@@ -1,22 +1,28 @@
-//! A local emulator of two managed-Kubernetes node-pool APIs for poolctl's quickstart and tests,
-//! on one HTTP server routed by path:
+//! A local emulator of three managed-Kubernetes node-pool APIs for poolctl's quickstart and
+//! tests, on one HTTP server routed by path:
 //!
 //! - **GKE**: the node-pool API of container v1 (`/v1/projects/...`) plus Compute instance
 //!   groups (`/compute/v1/...`);
 //! - **AKS**: the agent-pool API of ARM's Microsoft.ContainerService at api-version 2026-08-01
-//!   (`/subscriptions/...`): managed clusters, agent pools, async operations.
+//!   (`/subscriptions/...`): managed clusters, agent pools, async operations;
+//! - **EKS**: the managed node-group API of EKS 2017-11-01 (REST-JSON, `/clusters/...` and
+//!   `/tags/...`): clusters, node groups, their updates and tags, in the region of each
+//!   request's SigV4 credential scope.
 //!
 //! Each is an independent reading of the official contract, sharing no code with the providers:
 //! request bodies are checked against pruned copies of Google's discovery document
-//! (`gke/contract.json`) and of Microsoft's agent-pool model (`aks/contract.json`).
+//! (`gke/contract.json`), Microsoft's agent-pool model (`aks/contract.json`) and the botocore
+//! EKS model (`eks/contract.json`).
 //!
-//! Routing and wire parsing (`routes`, `contract`, `aks::routes`, `aks::contract`) stay apart from
-//! the models (`gke::model`, `aks::model`), which hold clusters, pools and operations and read one
-//! clock; `faults` and `persist` plug in around them, for both clouds at once.
+//! Routing and wire parsing (`routes`, `contract`, `aks::routes`, `aks::contract`,
+//! `eks::routes`, `eks::contract`) stay apart from the models (`gke::model`, `aks::model`,
+//! `eks::model`), which hold clusters, pools and operations and read one clock; `faults` and
+//! `persist` plug in around them, for the three clouds at once.
 
 mod aks;
 mod clock;
 mod contract;
+mod eks;
 mod faults;
 mod fnv;
 mod gke;
@@ -36,13 +42,14 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use aks::model::AksClusterSpec;
+pub use eks::model::{EksAutoscaleRequest, EksClusterSpec, EksHealthIssue, EksHealthRequest};
 pub use faults::{Fault, FaultKind};
 pub use gke::model::ClusterSpec;
 
 /// How an emulator behaves; `Default` suits the quickstart.
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
-    /// Where `gke.json` (the state of both clouds) lives, so state survives restarts; `None`
+    /// Where `gke.json` (the state of the three clouds) lives, so state survives restarts; `None`
     /// keeps it in memory.
     pub state_dir: Option<PathBuf>,
     /// How long an operation stays RUNNING before it is DONE.
@@ -58,6 +65,9 @@ pub struct EmulatorConfig {
     /// Agent pools per page of AKS's list call; small by default, so that clients must follow
     /// `nextLink`.
     pub aks_page_size: usize,
+    /// Node groups (and update ids) per page of EKS's list calls, at most; a client's
+    /// `maxResults` can only lower it. Small by default, so that clients must follow `nextToken`.
+    pub eks_page_size: usize,
 }
 
 impl Default for EmulatorConfig {
@@ -69,6 +79,7 @@ impl Default for EmulatorConfig {
             auto_create_clusters: false,
             latency: Duration::ZERO,
             aks_page_size: 3,
+            eks_page_size: 3,
         }
     }
 }
@@ -129,7 +140,7 @@ pub struct AksAutoscaleRequest {
 }
 
 /// An API request as the emulator received it (control requests under `/_emulator` are not recorded).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RecordedRequest {
     pub method: String,
     pub path: String,
@@ -148,6 +159,10 @@ pub struct RecordedRequest {
     /// The `If-None-Match` header as sent.
     #[serde(default)]
     pub if_none_match: Option<String>,
+    /// The JSON body of the emulator's answer (`None` when it sent none, or while the request
+    /// is still being handled), so that a contract check can read both sides.
+    #[serde(default)]
+    pub response: Option<serde_json::Value>,
 }
 
 /// A running emulator; dropping it stops the server.
@@ -244,6 +259,43 @@ impl RunningEmulator {
             })
     }
 
+    /// The whole EKS state, with changes settled up to now: `{"clusters":[Cluster...],
+    /// "nodegroups":[Nodegroup...], "nodes":[{name, clusterName, nodegroupName, labels,
+    /// taints}...], "updates":[{region, clusterName, nodegroupName, update}...]}`. Node labels
+    /// and taints are those EKS puts on the Kubernetes nodes (API labels plus
+    /// `eks.amazonaws.com/nodegroup`, `.../capacityType`, `.../nodegroup-image`).
+    pub fn eks_snapshot(&self) -> serde_json::Value {
+        self.shared.eks_snapshot()
+    }
+
+    /// Creates an EKS cluster (without node groups), as `POST /_emulator/eks/clusters` does.
+    pub fn eks_create_cluster(&self, spec: EksClusterSpec) -> Result<(), EmulatorError> {
+        self.shared
+            .eks_create_cluster(&spec)
+            .map(|_| ())
+            .map_err(|err| EmulatorError::Rejected {
+                message: err.message,
+            })
+    }
+
+    /// Acts as Cluster Autoscaler on EKS: sets a node group's `desiredSize` within its bounds.
+    pub fn eks_autoscale(&self, request: EksAutoscaleRequest) -> Result<(), EmulatorError> {
+        self.shared
+            .eks_autoscale(&request)
+            .map_err(|err| EmulatorError::Rejected {
+                message: err.message,
+            })
+    }
+
+    /// Sets a node group's health issues: some put it DEGRADED, none put it back ACTIVE.
+    pub fn eks_set_health(&self, request: EksHealthRequest) -> Result<(), EmulatorError> {
+        self.shared
+            .eks_set_health(&request)
+            .map_err(|err| EmulatorError::Rejected {
+                message: err.message,
+            })
+    }
+
     /// Stops accepting requests and waits briefly for those in flight.
     pub async fn shutdown(mut self) {
         if let Some(shutdown) = self.shutdown.take() {
@@ -297,7 +349,7 @@ pub async fn start(
             tracing::error!(%error, "the emulator stopped");
         }
     });
-    tracing::info!(%addr, "GKE and AKS emulator listening");
+    tracing::info!(%addr, "GKE, AKS and EKS emulator listening");
     Ok(RunningEmulator {
         shared,
         addr,

@@ -1,5 +1,5 @@
 //! The state file: `gke.json` in the state directory (named when the emulator served GKE only;
-//! it holds the AKS state too, in its `aks` section), read and rewritten by every request under
+//! it holds the AKS and EKS states too, in its `aks` and `eks` sections), read and rewritten by every request under
 //! an exclusive lock, so that emulators of several processes sharing the folder are one cloud.
 //! Writes go to a temporary file renamed over the old one, so a crash never leaves half a state.
 
@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::aks::model::State as AksState;
+use crate::eks::model::State as EksState;
 use crate::gke::model::State as GkeState;
 use crate::EmulatorError;
 
@@ -17,19 +18,24 @@ use crate::EmulatorError;
 const FORMAT: u32 = 1;
 
 #[derive(Serialize, Deserialize)]
-struct StateFileContents<G, A> {
+struct StateFileContents<G, A, E> {
     format: u32,
     gke: G,
     /// Absent from files written before the emulator served AKS.
     #[serde(default)]
     aks: A,
+    /// Absent from files written before the emulator served EKS; an addition, so the format
+    /// stays 1.
+    #[serde(default)]
+    eks: E,
 }
 
-/// Both clouds' state, as the file holds it.
+/// The three clouds' state, as the file holds it.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Saved {
     pub gke: GkeState,
     pub aks: AksState,
+    pub eks: EksState,
 }
 
 #[derive(Debug)]
@@ -119,8 +125,8 @@ impl StateFile {
                 })
             }
         };
-        let contents: StateFileContents<GkeState, AksState> =
-            serde_json::from_str(&text).map_err(|source| EmulatorError::ParseState {
+        let contents: StateFileContents<GkeState, AksState, EksState> = serde_json::from_str(&text)
+            .map_err(|source| EmulatorError::ParseState {
                 path: self.path.clone(),
                 source,
             })?;
@@ -134,14 +140,16 @@ impl StateFile {
         Ok(Saved {
             gke: contents.gke,
             aks: contents.aks,
+            eks: contents.eks,
         })
     }
 
-    pub(crate) fn save(&self, gke: &GkeState, aks: &AksState) -> io::Result<()> {
+    pub(crate) fn save(&self, gke: &GkeState, aks: &AksState, eks: &EksState) -> io::Result<()> {
         let contents = StateFileContents {
             format: FORMAT,
             gke,
             aks,
+            eks,
         };
         let text = serde_json::to_vec_pretty(&contents).map_err(io::Error::other)?;
         let tmp = self.path.with_extension("json.tmp");

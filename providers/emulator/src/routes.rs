@@ -1,6 +1,7 @@
-//! HTTP routing and wire parsing: maps GKE and Compute paths onto the GKE model and ARM paths
-//! (`/subscriptions/...`) onto the AKS routes, plus the control API. Every API request is
-//! recorded, checked against the fault plan, and its body validated before a model sees it.
+//! HTTP routing and wire parsing: maps GKE and Compute paths onto the GKE model, ARM paths
+//! (`/subscriptions/...`) onto the AKS routes and EKS paths (`/clusters/...`, `/tags/...`) onto
+//! the EKS routes, plus the control API. Every API request is recorded with its answer, checked
+//! against the fault plan, and its body validated before a model sees it.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -18,17 +19,22 @@ use crate::aks;
 use crate::aks::model::{AksClusterSpec, ArmError, ClusterAt, Model as AksModel};
 use crate::clock::Clock;
 use crate::contract;
+use crate::eks;
+use crate::eks::model::{EksClusterSpec, EksError, Model as EksModel};
 use crate::faults::{Fault, FaultPlan, InjectedError};
 use crate::gke::model::{ClusterRef, ClusterSpec, GkeError, Model, Operation, OperationPace};
 use crate::gke::wire;
 use crate::persist::{Saved, StateFile};
 use crate::reply::Reply;
-use crate::{AksAutoscaleRequest, AutoscaleRequest, RecordedRequest};
+use crate::{
+    AksAutoscaleRequest, AutoscaleRequest, EksAutoscaleRequest, EksHealthRequest, RecordedRequest,
+};
 
-/// Both emulated clouds, behind one lock so that one request sees and saves one state.
+/// The three emulated clouds, behind one lock so that one request sees and saves one state.
 struct Cloud {
     gke: Model,
     aks: AksModel,
+    eks: EksModel,
 }
 
 /// What every handler shares: the models behind one lock, the fault plan, the request log.
@@ -41,6 +47,7 @@ pub(crate) struct Shared {
     latency: Duration,
     addr: SocketAddr,
     aks_page_size: usize,
+    eks_page_size: usize,
 }
 
 #[derive(Default)]
@@ -72,6 +79,7 @@ impl Shared {
             cloud: Mutex::new(Cloud {
                 gke: Model::new(state.gke, pace, config.auto_create_clusters),
                 aks: AksModel::new(state.aks, pace, config.auto_create_clusters),
+                eks: EksModel::new(state.eks, pace, config.auto_create_clusters),
             }),
             faults: Mutex::new(FaultPlan::default()),
             requests: Mutex::new(RequestLog::default()),
@@ -80,6 +88,7 @@ impl Shared {
             latency: config.latency,
             addr,
             aks_page_size: config.aks_page_size,
+            eks_page_size: config.eks_page_size,
         }
     }
 
@@ -153,6 +162,26 @@ impl Shared {
         self.aks_page_size
     }
 
+    pub(crate) fn eks_page_size(&self) -> usize {
+        self.eks_page_size
+    }
+
+    pub(crate) fn eks_snapshot(&self) -> Value {
+        self.with_eks(|model, _| eks::wire::snapshot(model.state()))
+    }
+
+    pub(crate) fn eks_create_cluster(&self, spec: &EksClusterSpec) -> Result<Value, EksError> {
+        self.with_eks(|model, now| model.create_cluster(spec, now).map(eks::wire::cluster))
+    }
+
+    pub(crate) fn eks_autoscale(&self, request: &EksAutoscaleRequest) -> Result<(), EksError> {
+        self.with_eks(|model, now| model.autoscale(request, now))
+    }
+
+    pub(crate) fn eks_set_health(&self, request: &EksHealthRequest) -> Result<(), EksError> {
+        self.with_eks(|model, now| model.set_health(request, now))
+    }
+
     /// Runs `start` with the failure the fault plan holds for this request, if any (see
     /// [`FaultPlan::with_failed_operation`]).
     pub(crate) fn with_failed_operation<T, E>(
@@ -172,6 +201,10 @@ impl Shared {
         self.with_cloud(|cloud, now| f(&mut cloud.aks, now))
     }
 
+    pub(crate) fn with_eks<R>(&self, f: impl FnOnce(&mut EksModel, u64) -> R) -> R {
+        self.with_cloud(|cloud, now| f(&mut cloud.eks, now))
+    }
+
     /// Runs `f` on the models brought up to date, then persists whatever changed. With a
     /// state folder, the whole request holds its lock and starts from the state on disk, so
     /// that processes sharing the folder see and keep each other's changes.
@@ -184,6 +217,7 @@ impl Shared {
                         Ok(Some(state)) => {
                             cloud.gke.reload(state.gke);
                             cloud.aks.reload(state.aks);
+                            cloud.eks.reload(state.eks);
                         }
                         Ok(None) => {}
                         Err(error) => {
@@ -202,13 +236,17 @@ impl Shared {
         let now = self.clock.now_millis();
         cloud.gke.settle(now);
         cloud.aks.settle(now);
+        cloud.eks.settle(now);
         let result = f(&mut cloud, now);
-        // Both flags are taken, so that each change is saved exactly once.
+        // Every flag is taken, so that each change is saved exactly once.
         let gke_dirty = cloud.gke.take_dirty();
         let aks_dirty = cloud.aks.take_dirty();
-        if gke_dirty || aks_dirty {
+        let eks_dirty = cloud.eks.take_dirty();
+        if gke_dirty || aks_dirty || eks_dirty {
             if let Some(file) = &self.state_file {
-                if let Err(error) = file.save(cloud.gke.state(), cloud.aks.state()) {
+                if let Err(error) =
+                    file.save(cloud.gke.state(), cloud.aks.state(), cloud.eks.state())
+                {
                     tracing::error!(%error, "cannot save the GKE emulator's state");
                 }
             }
@@ -224,10 +262,11 @@ impl Shared {
         id
     }
 
-    fn set_status(&self, id: u64, status: u16) {
+    fn set_answer(&self, id: u64, status: u16, response: Option<Value>) {
         let mut log = lock(&self.requests);
         if let Some((_, request)) = log.entries.iter_mut().rev().find(|(i, _)| *i == id) {
             request.status = status;
+            request.response = response;
         }
     }
 }
@@ -248,6 +287,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_emulator/aks/clusters", post(aks_create_cluster))
         .route("/_emulator/aks/autoscaler", post(aks_autoscale))
         .route("/_emulator/aks/state", get(aks_state))
+        .route("/_emulator/eks/clusters", post(eks_create_cluster))
+        .route("/_emulator/eks/autoscaler", post(eks_autoscale))
+        .route("/_emulator/eks/health", post(eks_health))
+        .route("/_emulator/eks/state", get(eks_state))
         // GKE's custom methods (`pool:setSize`) do not fit axum's path syntax, so the API is
         // routed by hand from one fallback.
         .fallback(api)
@@ -298,24 +341,27 @@ async fn api(
         authorization: header_text(header::AUTHORIZATION),
         if_match: header_text(header::IF_MATCH),
         if_none_match: header_text(header::IF_NONE_MATCH),
+        response: None,
     });
     let arm = aks::routes::is_arm_path(path);
+    let aws = eks::routes::is_eks_path(path);
     let before = lock(&shared.faults).before_handling(method.as_str(), path);
     let wait = before.delay + shared.latency;
     if !wait.is_zero() {
         tokio::time::sleep(wait).await;
     }
-    let injected = |fault: InjectedError| match arm {
-        true => aks::routes::injected(fault, method.as_str(), path),
-        false => Reply::injected(fault),
+    let injected = |fault: InjectedError| match (arm, aws) {
+        (true, _) => aks::routes::injected(fault, method.as_str(), path),
+        (_, true) => eks::routes::injected(fault, path),
+        _ => Reply::injected(fault),
     };
     let reply = match (before.error, before.answer) {
         (Some(fault), _) => injected(fault),
         (None, Some((status, body))) => Reply::json(status, body),
         (None, None) => {
             let base = base_url(&headers, &shared);
-            let handled = match arm {
-                true => aks::routes::handle(
+            let handled = match (arm, aws) {
+                (true, _) => aks::routes::handle(
                     &shared,
                     &aks::routes::ArmRequest {
                         method: method.as_str(),
@@ -326,7 +372,17 @@ async fn api(
                         base: &base,
                     },
                 ),
-                false => dispatch(&shared, method.as_str(), path, &body, &base),
+                (_, true) => eks::routes::handle(
+                    &shared,
+                    &eks::routes::EksRequest {
+                        method: method.as_str(),
+                        path,
+                        query: uri.query(),
+                        headers: &headers,
+                        body: &body,
+                    },
+                ),
+                _ => dispatch(&shared, method.as_str(), path, &body, &base),
             };
             match before.lose_answer {
                 Some(lost) => injected(lost),
@@ -335,7 +391,7 @@ async fn api(
         }
     };
     tracing::debug!(method = %method, path, status = reply.status, "emulator request");
-    shared.set_status(id, reply.status);
+    shared.set_answer(id, reply.status, reply.body.clone());
     reply.into_response()
 }
 
@@ -684,6 +740,60 @@ async fn aks_autoscale(State(shared): State<Arc<Shared>>, body: Bytes) -> Respon
 /// `GET /_emulator/aks/state`: the AKS state as clients would read it.
 async fn aks_state(State(shared): State<Arc<Shared>>) -> Json<Value> {
     Json(shared.aks_snapshot())
+}
+
+fn eks_control_error(err: &EksError) -> Response {
+    eks::routes::error(err).into_response()
+}
+
+/// A control request's JSON body, or the 400 that says why it is not one.
+fn eks_control_body<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    what: &str,
+) -> Result<T, EksError> {
+    serde_json::from_slice::<T>(body)
+        .map_err(|e| EksError::invalid(format!("Invalid {what}: {e}.")))
+}
+
+/// `POST /_emulator/eks/clusters`: creates an EKS cluster (no node groups).
+async fn eks_create_cluster(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let spec = match eks_control_body::<EksClusterSpec>(&body, "cluster") {
+        Ok(spec) => spec,
+        Err(err) => return eks_control_error(&err),
+    };
+    match shared.eks_create_cluster(&spec) {
+        Ok(cluster) => (StatusCode::CREATED, Json(json!({ "cluster": cluster }))).into_response(),
+        Err(err) => eks_control_error(&err),
+    }
+}
+
+/// `POST /_emulator/eks/autoscaler`: acts as Cluster Autoscaler on one node group.
+async fn eks_autoscale(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let request = match eks_control_body::<EksAutoscaleRequest>(&body, "autoscaler request") {
+        Ok(request) => request,
+        Err(err) => return eks_control_error(&err),
+    };
+    match shared.eks_autoscale(&request) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(err) => eks_control_error(&err),
+    }
+}
+
+/// `POST /_emulator/eks/health`: sets a node group's health issues.
+async fn eks_health(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let request = match eks_control_body::<EksHealthRequest>(&body, "health request") {
+        Ok(request) => request,
+        Err(err) => return eks_control_error(&err),
+    };
+    match shared.eks_set_health(&request) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(err) => eks_control_error(&err),
+    }
+}
+
+/// `GET /_emulator/eks/state`: the EKS state, with nodes and updates.
+async fn eks_state(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    Json(shared.eks_snapshot())
 }
 
 #[cfg(test)]
