@@ -438,6 +438,7 @@ fn the_helper_checks_recorded_traffic_and_panics_with_the_checkers_output() {
         authorization: Some("Bearer token".to_string()),
         if_match: None,
         if_none_match: None,
+        response: None,
     };
     let good = vec![
         recorded("PUT", format!("{POOLS}/gpu"), Some(good_body())),

@@ -1010,6 +1010,7 @@ fn a_request_log_is_checked_request_by_request() {
             authorization: None,
             if_match: None,
             if_none_match: None,
+            response: None,
         };
     let log = vec![
         recorded("POST", GROUPS.into(), None, Some(create_body())),

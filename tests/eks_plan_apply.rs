@@ -95,7 +95,10 @@ fn the_platform_applies_and_then_plans_empty() {
 
     let gpu = create_body(&emu, "gpu");
     assert_eq!(gpu["amiType"], "AL2023_x86_64_NVIDIA");
-    assert_eq!(gpu["tags"][format!("{TEMPLATE}resources/nvidia.com/gpu")], "1");
+    assert_eq!(
+        gpu["tags"][format!("{TEMPLATE}resources/nvidia.com/gpu")],
+        "1"
+    );
     assert_eq!(
         gpu["tags"][format!("{TEMPLATE}taint/nvidia.com/gpu")],
         "present:NoSchedule"
@@ -204,7 +207,11 @@ fn new_bounds_move_desired_size_only_when_it_falls_outside() {
         .expect("autoscaler moves");
     ws.assert_no_changes();
     // Bounds around 15: desiredSize stays the autoscaler's.
-    edit(&ws, "autoscale = { min = 0, max = 20 }", "autoscale = { min = 1, max = 30 }");
+    edit(
+        &ws,
+        "autoscale = { min = 0, max = 20 }",
+        "autoscale = { min = 1, max = 30 }",
+    );
     ws.apply_ok();
     let sent = body(
         emu.eks_calls("POST", "jobs", "/update-config")
@@ -213,7 +220,11 @@ fn new_bounds_move_desired_size_only_when_it_falls_outside() {
     );
     assert_eq!(sent["scalingConfig"], json!({"minSize": 1, "maxSize": 30}));
     // A maximum below 15: desiredSize is clamped into the new bounds.
-    edit(&ws, "autoscale = { min = 1, max = 30 }", "autoscale = { min = 1, max = 10 }");
+    edit(
+        &ws,
+        "autoscale = { min = 1, max = 30 }",
+        "autoscale = { min = 1, max = 10 }",
+    );
     ws.apply_ok();
     let sent = body(
         emu.eks_calls("POST", "jobs", "/update-config")
@@ -235,7 +246,11 @@ fn new_bounds_move_desired_size_only_when_it_falls_outside() {
 fn an_instance_type_change_creates_a_new_group_before_deleting_the_old() {
     let emu = Emu::start();
     let ws = applied(&emu);
-    edit(&ws, "machine_type = \"r6i.4xlarge\"", "machine_type = \"r7i.4xlarge\"");
+    edit(
+        &ws,
+        "machine_type = \"r6i.4xlarge\"",
+        "machine_type = \"r7i.4xlarge\"",
+    );
     let plan = plan_with_changes(&ws);
     assert!(plan.contains("-/+ jobs"), "{plan}");
     assert!(plan.contains("instance_types"), "{plan}");
@@ -325,7 +340,11 @@ fn a_failed_update_reports_describe_updates_reason() {
             message: "Ec2SubnetInvalidConfiguration: subnet has no free addresses".into(),
         },
     });
-    edit(&ws, "autoscale = { min = 1, max = 6 }", "autoscale = { min = 1, max = 8 }");
+    edit(
+        &ws,
+        "autoscale = { min = 1, max = 6 }",
+        "autoscale = { min = 1, max = 8 }",
+    );
     let out = ws
         .poolctl(&["apply", "--auto-approve"])
         .output()
@@ -349,7 +368,8 @@ fn failed_and_degraded_groups_show_in_the_plan_with_their_health_issues() {
             nodegroup: "gpu".into(),
             issues: vec![poolctl_emulator::EksHealthIssue {
                 code: "AsgInstanceLaunchFailures".into(),
-                message: "Could not launch On-Demand Instances. InsufficientInstanceCapacity".into(),
+                message: "Could not launch On-Demand Instances. InsufficientInstanceCapacity"
+                    .into(),
             }],
         })
         .expect("health set");
@@ -364,8 +384,7 @@ fn failed_and_degraded_groups_show_in_the_plan_with_their_health_issues() {
         path_contains: Some("/node-groups".into()),
         times: 1,
         kind: poolctl_emulator::FaultKind::FailOperation {
-            message: "NodeCreationFailure: Instances failed to join the kubernetes cluster"
-                .into(),
+            message: "NodeCreationFailure: Instances failed to join the kubernetes cluster".into(),
         },
     });
     let ws = Workspace::new(&eks_blueprint(
@@ -402,7 +421,11 @@ fn an_update_in_progress_is_waited_out() {
             retry_after_seconds: None,
         },
     });
-    edit(&ws, "autoscale = { min = 1, max = 6 }", "autoscale = { min = 2, max = 6 }");
+    edit(
+        &ws,
+        "autoscale = { min = 1, max = 6 }",
+        "autoscale = { min = 2, max = 6 }",
+    );
     ws.apply_ok();
     let updates = emu.eks_calls("POST", "jupyter", "/update-config");
     assert_eq!(updates.len(), 2, "{updates:#?}");

@@ -538,6 +538,7 @@ fn the_checker_reports_each_kind_of_broken_body() {
         authorization: None,
         if_match: None,
         if_none_match: None,
+        response: None,
     };
     let audit = audit_requests(
         contract,

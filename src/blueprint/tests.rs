@@ -255,7 +255,7 @@ fn a_setting_poolctl_cannot_plan_is_refused_at_its_line() {
         cluster("eks")
     );
     let e = single(&text, ErrorKind::UnknownKey);
-    assert_eq!(e.help_text(), Some("did you mean `node_role`?".to_string()));
+    assert_eq!(e.help_text(), Some("did you mean `node_role`?"));
 }
 
 #[test]

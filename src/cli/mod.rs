@@ -19,10 +19,10 @@ use std::process::ExitCode;
 #[command(
     name = "poolctl",
     version,
-    about = "Declarative Kubernetes node pools: plan and apply from a TOML blueprint (GKE and AKS)",
+    about = "Declarative Kubernetes node pools: plan and apply from a TOML blueprint (GKE, AKS, EKS)",
     long_about = "poolctl keeps a cluster's node pools in line with a TOML blueprint: \
                   `plan` shows what would change, `apply` makes it so. This version speaks \
-                  to GKE and AKS; EKS blueprints are checked but cannot be planned yet."
+                  to GKE, AKS and EKS."
 )]
 pub struct Cli {
     /// Log what poolctl does: -v one line per cloud API call, -vv with request and
@@ -107,8 +107,8 @@ fn init_logging(verbose: u8) {
     // and the embedded emulator is the cloud, not poolctl (POOLCTL_LOG shows either).
     let level = match verbose {
         0 => "warn",
-        1 => "warn,poolctl=info,poolctl_gke=info,poolctl_emulator=warn",
-        _ => "warn,poolctl=debug,poolctl_gke=debug,poolctl_emulator=warn",
+        1 => "warn,poolctl=info,poolctl_gke=info,poolctl_aks=info,poolctl_eks=info,poolctl_emulator=warn",
+        _ => "warn,poolctl=debug,poolctl_gke=debug,poolctl_aks=debug,poolctl_eks=debug,poolctl_emulator=warn",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("POOLCTL_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));

@@ -130,8 +130,6 @@ pub async fn connect(
     match cluster.provider {
         ProviderKind::Gke => Ok(Box::new(poolctl_gke::GkeProvider::new(&target)?)),
         ProviderKind::Aks => Ok(Box::new(poolctl_aks::AksProvider::new(&target)?)),
-        ProviderKind::Eks => Ok(Box::new(
-            poolctl_eks::EksProvider::connect(&target).await?,
-        )),
+        ProviderKind::Eks => Ok(Box::new(poolctl_eks::EksProvider::connect(&target).await?)),
     }
 }
