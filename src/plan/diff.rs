@@ -638,10 +638,18 @@ fn compare(
                 !owned || want.tags.contains_key(k)
             });
             merged.extend(want.tags.clone());
+            // Only the tags that differ are shown: a pool carries many (EKS's autoscaler
+            // tags, other tools'), and the full maps would hide the change.
             (merged != have.tags).then(|| {
+                let differs = |a: &BTreeMap<String, String>, b: &BTreeMap<String, String>| {
+                    a.iter()
+                        .filter(|(k, v)| b.get(*k) != Some(*v))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect::<BTreeMap<_, _>>()
+                };
                 (
-                    show_map(&have.tags),
-                    show_map(&merged),
+                    show_map(&differs(&have.tags, &merged)),
+                    show_map(&differs(&merged, &have.tags)),
                     Some(PoolUpdate::Tags(merged)),
                 )
             })

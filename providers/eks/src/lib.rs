@@ -40,6 +40,9 @@ const DESCRIBE_CONCURRENCY: usize = 8;
 /// Pages of ListNodegroups followed before poolctl suspects a `nextToken` loop.
 const MAX_PAGES: usize = 1000;
 
+/// How many node groups of one cluster poolctl changes at once.
+const PARALLEL_OPERATIONS: usize = 5;
+
 pub struct EksProvider {
     conn: Connection,
 }
@@ -375,6 +378,12 @@ impl Provider for EksProvider {
 
     fn capabilities(&self) -> &'static CapabilityTable {
         &poolctl_provider::capability::EKS
+    }
+
+    /// EKS changes different node groups of a cluster at once (one update at a time per
+    /// group). Bounded so that a large blueprint does not meet the API's rate limit.
+    fn parallel_operations(&self) -> usize {
+        PARALLEL_OPERATIONS
     }
 
     async fn cluster(&self) -> ProviderResult<ClusterInfo> {
