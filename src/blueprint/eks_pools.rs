@@ -17,6 +17,10 @@ use std::ops::Range;
 /// EKS's limits on tags (provider-apis.md §3.7).
 const TAG_KEY_MAX: usize = 128;
 const TAG_VALUE_MAX: usize = 256;
+/// EKS's TagMap holds at most 50 tags (botocore model), of which poolctl's ownership tags
+/// take up to 4 (pool, blueprint, class, protect).
+const TAGS_MAX: usize = 50;
+const OWNERSHIP_TAGS: usize = 4;
 
 /// What the EKS rules look at in one pool, with where each thing is written.
 pub(crate) struct EksPool<'a> {
@@ -343,7 +347,23 @@ pub(crate) fn check_autoscaler_tags(
     issues: &mut Issues,
 ) -> bool {
     let before = issues.len();
-    for (key, value) in node_template_tags(spec) {
+    let tags = node_template_tags(spec);
+    if tags.len() + OWNERSHIP_TAGS > TAGS_MAX {
+        issues.push(
+            Issue::new(
+                ErrorKind::InvalidValue,
+                labels_span.clone(),
+                format!(
+                    "this pool would need {} Cluster Autoscaler tags, one per label and taint; \
+                     EKS allows {TAGS_MAX} tags, {OWNERSHIP_TAGS} of them poolctl's own",
+                    tags.len()
+                ),
+            )
+            .label("labels of a pool that scales from zero")
+            .help("use fewer labels and taints, or a minimum of 1 node"),
+        );
+    }
+    for (key, value) in tags {
         if key.len() <= TAG_KEY_MAX && value.len() <= TAG_VALUE_MAX {
             continue;
         }

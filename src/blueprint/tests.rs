@@ -1434,3 +1434,42 @@ fn eks_mistakes_are_reported_where_they_stand() {
         assert_eq!(spanned(&text, &e), at, "{}\n{text}", e.message());
     }
 }
+
+#[test]
+fn eks_autoscaler_tags_must_fit_in_eks_tags() {
+    let long_key = format!("platform.team.example.com/{}", "n".repeat(63));
+    let text = format!(
+        "{}{}",
+        cluster("eks"),
+        eks_pool(
+            "jobs",
+            &format!("class = \"workload\"\nmachine_type = \"m6i.large\"\nautoscale = {{ min = 0, max = 3 }}\nlabels = {{ \"{long_key}\" = \"x\" }}")
+        )
+    );
+    let e = single(&text, ErrorKind::InvalidValue);
+    assert!(
+        e.message()
+            .contains("too long for the Cluster Autoscaler tag"),
+        "{}",
+        e.message()
+    );
+    assert_eq!(spanned(&text, &e), format!("{{ \"{long_key}\" = \"x\" }}"));
+    // The same label on a pool that keeps a node needs no tag.
+    ok(&text.replace("min = 0", "min = 1"));
+
+    let many: Vec<String> = (0..47).map(|i| format!("l{i} = \"v\"")).collect();
+    let text = format!(
+        "{}{}",
+        cluster("eks"),
+        eks_pool(
+            "jobs",
+            &format!("class = \"workload\"\nmachine_type = \"m6i.large\"\nautoscale = {{ min = 0, max = 3 }}\nlabels = {{ {} }}", many.join(", "))
+        )
+    );
+    let e = single(&text, ErrorKind::InvalidValue);
+    assert!(
+        e.message().contains("47 Cluster Autoscaler tags"),
+        "{}",
+        e.message()
+    );
+}

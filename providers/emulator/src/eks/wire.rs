@@ -66,9 +66,10 @@ pub(crate) fn nodegroup(region: &str, cluster: &str, group: &Nodegroup) -> Value
             "code": i.code, "message": i.message, "resourceIds": i.resource_ids,
         })).collect::<Vec<_>>()},
         "updateConfig": group.update_config,
-        "tags": group.tags,
     });
     let optional = [
+        // The model's TagMap holds 1 to 50 entries: EKS leaves out an empty one.
+        ("tags", (!group.tags.is_empty()).then(|| json!(group.tags))),
         (
             "instanceTypes",
             group.instance_types.as_ref().map(|t| json!(t)),
@@ -121,7 +122,7 @@ pub(crate) fn update(update: &Update) -> Value {
 /// certificate beyond placeholders).
 pub(crate) fn cluster(cluster: &Cluster) -> Value {
     let id = fnv(&[cluster.region.as_bytes(), cluster.name.as_bytes()]);
-    json!({
+    let mut out = json!({
         "name": cluster.name,
         "arn": cluster_arn(&cluster.region, &cluster.name),
         "createdAt": timestamp(cluster.create_millis),
@@ -130,8 +131,12 @@ pub(crate) fn cluster(cluster: &Cluster) -> Value {
         "roleArn": format!("arn:aws:iam::{ACCOUNT}:role/eks-cluster-role"),
         "status": "ACTIVE",
         "platformVersion": "eks.1",
-        "tags": cluster.tags,
-    })
+    });
+    // The model's TagMap holds 1 to 50 entries: EKS leaves out an empty one.
+    if !cluster.tags.is_empty() {
+        out["tags"] = json!(cluster.tags);
+    }
+    out
 }
 
 /// The error body: `message` plus the members of the error shape that the error knows.

@@ -1,0 +1,168 @@
+//! Every request poolctl sends to EKS in the end-to-end scenarios, and every answer the
+//! emulator gives, checked against botocore's EKS model (eks.service-2.json, API
+//! 2017-11-01) by tests/common/contract/eks.rs: a third reading of the contract, sharing no
+//! code with the provider or the emulator. Without the model the check skips, loudly;
+//! with CI=true it fails.
+
+mod common;
+
+use common::contract::eks::{assert_conforms, official_eks_model};
+use common::eks::{eks_blueprint, mlrun_tables, CLUSTER, REGION};
+use common::{Emu, Workspace};
+use poolctl_emulator::{EksAutoscaleRequest, EksHealthIssue, EksHealthRequest, Fault, FaultKind};
+use std::collections::BTreeSet;
+
+fn edit(ws: &Workspace, from: &str, to: &str) {
+    let text = std::fs::read_to_string(ws.path()).expect("read blueprint");
+    assert!(text.contains(from), "{from} not in the blueprint");
+    ws.write(&text.replacen(from, to, 1));
+}
+
+fn apply_failing(ws: &Workspace) {
+    let out = ws
+        .poolctl(&["apply", "--auto-approve"])
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+}
+
+#[test]
+fn every_request_and_answer_of_the_scenarios_follows_the_botocore_model() {
+    let Some(model) = official_eks_model() else {
+        return;
+    };
+    let emu = Emu::start();
+    let ws = Workspace::new(&eks_blueprint(&emu.endpoint(), &mlrun_tables()));
+    ws.apply_ok();
+    // In place: labels and a taint (update-config and the autoscaler tags), bounds that move
+    // desiredSize after the autoscaler grew the group.
+    emu.emulator
+        .eks_autoscale(EksAutoscaleRequest {
+            region: REGION.into(),
+            cluster: CLUSTER.into(),
+            nodegroup: "jobs".into(),
+            desired: 12,
+        })
+        .expect("autoscaler moves");
+    edit(
+        &ws,
+        "labels = { platform = \"mlrun\" }",
+        "labels = { platform = \"mlrun2\" }",
+    );
+    edit(
+        &ws,
+        "app.iguazio.com/node-group=jobs:NoExecute",
+        "dedicated=jobs:NoSchedule",
+    );
+    edit(
+        &ws,
+        "autoscale = { min = 0, max = 20 }",
+        "autoscale = { min = 0, max = 8 }",
+    );
+    ws.apply_ok();
+    // A replacement (instance type) and a delete.
+    edit(
+        &ws,
+        "machine_type = \"r6i.2xlarge\"",
+        "machine_type = \"r7i.2xlarge\"",
+    );
+    let text = std::fs::read_to_string(ws.path()).expect("read");
+    let start = text.find("# Stateless jobs on spot").expect("spot section");
+    ws.write(&text[..start]);
+    ws.apply_ok();
+    // EKS's refusals and failures: an update in progress, a failed update, a degraded group.
+    emu.emulator.inject_fault(Fault {
+        method: Some("POST".into()),
+        path_contains: Some("/node-groups/gpu/update-config".into()),
+        times: 1,
+        kind: FaultKind::Http {
+            status: 409,
+            grpc_status: String::new(),
+            code: Some("ResourceInUseException".into()),
+            message: "Nodegroup gpu is currently being updated".into(),
+            retry_after_seconds: None,
+        },
+    });
+    edit(
+        &ws,
+        "autoscale = { min = 0, max = 4 }",
+        "autoscale = { min = 0, max = 5 }",
+    );
+    ws.apply_ok();
+    emu.emulator.inject_fault(Fault {
+        method: Some("POST".into()),
+        path_contains: Some("/node-groups/gpu/update-config".into()),
+        times: 1,
+        kind: FaultKind::FailOperation {
+            message: "the subnet has no free addresses".into(),
+        },
+    });
+    edit(
+        &ws,
+        "autoscale = { min = 0, max = 5 }",
+        "autoscale = { min = 0, max = 6 }",
+    );
+    apply_failing(&ws);
+    emu.emulator
+        .eks_set_health(EksHealthRequest {
+            region: REGION.into(),
+            cluster: CLUSTER.into(),
+            nodegroup: "core".into(),
+            issues: vec![EksHealthIssue {
+                code: "AsgInstanceLaunchFailures".into(),
+                message: "InsufficientInstanceCapacity".into(),
+            }],
+        })
+        .expect("health set");
+    let (code, _) = ws.plan_detailed();
+    assert_eq!(code, Some(2));
+
+    let requests: Vec<_> = emu
+        .eks_requests()
+        .into_iter()
+        .filter(|r| r.status != 0)
+        .collect();
+    let operations: BTreeSet<String> = requests
+        .iter()
+        .filter_map(|r| model.operation(&r.method, &r.path).map(str::to_string))
+        .collect();
+    for expected in [
+        "DescribeCluster",
+        "ListNodegroups",
+        "DescribeNodegroup",
+        "CreateNodegroup",
+        "UpdateNodegroupConfig",
+        "DescribeUpdate",
+        "DeleteNodegroup",
+        "TagResource",
+        "UntagResource",
+    ] {
+        assert!(
+            operations.contains(expected),
+            "{expected} not seen: {operations:?}"
+        );
+    }
+    assert!(
+        requests.iter().any(|r| r.status == 409),
+        "a conflict was answered"
+    );
+    let checked: Vec<_> = requests
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            (
+                format!("request[{i}] {} {} -> {}", r.method, r.path, r.status),
+                model.check_exchange(
+                    &r.method,
+                    &r.path,
+                    r.query.as_deref(),
+                    r.body.as_ref(),
+                    r.status,
+                    r.response.as_ref(),
+                ),
+            )
+        })
+        .collect();
+    assert!(checked.len() > 50, "{}", checked.len());
+    assert_conforms(model, &checked);
+}
