@@ -166,3 +166,57 @@ fn every_request_and_answer_of_the_scenarios_follows_the_botocore_model() {
     assert!(checked.len() > 50, "{}", checked.len());
     assert_conforms(model, &checked);
 }
+
+#[test]
+fn a_launch_template_version_update_follows_the_botocore_model() {
+    let Some(model) = official_eks_model() else {
+        return;
+    };
+    let emu = Emu::start();
+    let ws = Workspace::new(&eks_blueprint(
+        &emu.endpoint(),
+        r#"[cluster.eks]
+subnets = ["subnet-0a1b2c3d", "subnet-0b1c2d3e"]
+node_role = "arn:aws:iam::123456789012:role/nodes"
+
+[pools.custom]
+class = "gpu"
+gpu = { type = "nvidia-l4", count = 1 }
+autoscale = { min = 0, max = 3 }
+
+[pools.custom.eks]
+instance_types = ["g6.xlarge", "g6.2xlarge"]
+ami_type = "AL2023_x86_64_NVIDIA"
+launch_template = { id = "lt-0123456789abcdef0", version = "4" }
+"#,
+    ));
+    ws.apply_ok();
+    edit(&ws, "version = \"4\"", "version = \"5\"");
+    ws.apply_ok();
+    ws.assert_no_changes();
+    let requests: Vec<_> = emu.eks_requests();
+    assert!(
+        requests
+            .iter()
+            .any(|r| model.operation(&r.method, &r.path) == Some("UpdateNodegroupVersion")),
+        "{requests:#?}"
+    );
+    let checked: Vec<_> = requests
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            (
+                format!("request[{i}] {} {} -> {}", r.method, r.path, r.status),
+                model.check_exchange(
+                    &r.method,
+                    &r.path,
+                    r.query.as_deref(),
+                    r.body.as_ref(),
+                    r.status,
+                    r.response.as_ref(),
+                ),
+            )
+        })
+        .collect();
+    assert_conforms(model, &checked);
+}

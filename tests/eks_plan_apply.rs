@@ -451,3 +451,58 @@ fn an_update_in_progress_is_waited_out() {
     assert_eq!(updates[0].status, 409);
     ws.assert_no_changes();
 }
+
+const LAUNCH_TEMPLATE_POOLS: &str = r#"[cluster.eks]
+subnets = ["subnet-0a1b2c3d"]
+node_role = "arn:aws:iam::123456789012:role/nodes"
+
+[pools.core]
+class = "core"
+machine_type = "m6i.large"
+size = 1
+
+[pools.custom]
+class = "workload"
+autoscale = { min = 1, max = 3 }
+labels = { pool = "custom" }
+
+[pools.custom.eks]
+instance_types = ["m6i.xlarge"]
+launch_template = { name = "mlrun-nodes", version = "1" }
+"#;
+
+#[test]
+fn a_launch_template_version_moves_in_place_and_its_name_replaces() {
+    let emu = Emu::start();
+    let ws = Workspace::new(&eks_blueprint(&emu.endpoint(), LAUNCH_TEMPLATE_POOLS));
+    ws.apply_ok();
+    ws.assert_no_changes();
+    let created = create_body(&emu, "custom");
+    assert_eq!(
+        created["launchTemplate"],
+        json!({"name": "mlrun-nodes", "version": "1"})
+    );
+    // The template holds the disk and may hold the AMI: neither is sent.
+    assert!(created.get("diskSize").is_none(), "{created}");
+    assert!(created.get("amiType").is_none(), "{created}");
+
+    edit(&ws, "version = \"1\"", "version = \"2\"");
+    let plan = plan_with_changes(&ws);
+    assert!(plan.contains("launch_template.version"), "{plan}");
+    assert!(plan.contains("update-version"), "{plan}");
+    ws.apply_ok();
+    let versions = emu.eks_calls("POST", "custom", "/update-version");
+    assert_eq!(versions.len(), 1, "{versions:#?}");
+    assert_eq!(
+        body(&versions[0])["launchTemplate"],
+        json!({"name": "mlrun-nodes", "version": "2"})
+    );
+    assert!(emu.eks_calls("POST", "custom", "/update-config").is_empty());
+    ws.assert_no_changes();
+
+    edit(&ws, "name = \"mlrun-nodes\"", "name = \"mlrun-nodes-v2\"");
+    let plan = plan_with_changes(&ws);
+    assert!(plan.contains("-/+ pool custom must be replaced"), "{plan}");
+    ws.apply_ok();
+    ws.assert_no_changes();
+}
