@@ -6,17 +6,14 @@
 
 use super::errors::{ErrorKind, Issue, Issues};
 use super::load::RawGpu;
-use super::typed::Field;
+use super::typed::{Field, Labels, Strings};
 use super::PoolClass;
-use poolctl_provider::autoscaler_tags::{node_template_tags, NODE_TEMPLATE_PREFIX};
+use poolctl_provider::autoscaler_tags::node_template_tags;
 use poolctl_provider::machines::{eks_gpu_types_of, eks_instance_gpus, eks_is_arm64};
 use poolctl_provider::{ExtraValue, Field as PoolField, Gpu, PoolSpec};
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-/// EKS's limits on tags (provider-apis.md §3.7).
-const TAG_KEY_MAX: usize = 128;
-const TAG_VALUE_MAX: usize = 256;
 /// EKS's TagMap holds at most 50 tags (botocore model), of which poolctl's ownership tags
 /// take up to 4 (pool, blueprint, class, protect).
 const TAGS_MAX: usize = 50;
@@ -338,12 +335,12 @@ fn types_for(kind: &str) -> String {
     }
 }
 
-/// Refuses a pool whose Cluster Autoscaler node-template tags EKS could not hold: a label
-/// or taint key too long for a 128-character tag key.
+/// Refuses a pool whose Cluster Autoscaler node-template tags EKS could not hold: more than
+/// its 50 tags. (Their keys always fit in 128 characters: EKS caps label and taint keys at
+/// 63, see [`check_eks_label_limits`].)
 pub(crate) fn check_autoscaler_tags(
     spec: &PoolSpec,
     labels_span: Range<usize>,
-    taints_span: Range<usize>,
     issues: &mut Issues,
 ) -> bool {
     let before = issues.len();
@@ -363,28 +360,73 @@ pub(crate) fn check_autoscaler_tags(
             .help("use fewer labels and taints, or a minimum of 1 node"),
         );
     }
-    for (key, value) in tags {
-        if key.len() <= TAG_KEY_MAX && value.len() <= TAG_VALUE_MAX {
-            continue;
-        }
-        let (what, span) = if key.starts_with(&format!("{NODE_TEMPLATE_PREFIX}taint/")) {
-            ("taint", taints_span.clone())
-        } else {
-            ("label", labels_span.clone())
-        };
-        issues.push(
-            Issue::new(
-                ErrorKind::InvalidValue,
-                span,
-                format!("the {what} key is too long for the Cluster Autoscaler tag `{key}`"),
-            )
-            .label(format!("{what} of a pool that scales from zero"))
-            .help(format!(
-                "EKS tag keys are at most {TAG_KEY_MAX} characters and the tag adds {} of its own: \
-                 use a shorter key, or a minimum of 1 node",
-                NODE_TEMPLATE_PREFIX.len() + what.len() + 1
-            )),
-        );
-    }
     issues.len() == before
+}
+
+/// EKS's limits on node labels and taints (botocore model: label keys and values 1 to 63
+/// characters, taint keys 1 to 63 and values at most 63), which are narrower than
+/// Kubernetes': a DNS-prefixed key counts whole. Returns whether (labels, taints) pass.
+pub(crate) fn check_eks_label_limits(
+    labels: &Field<Labels>,
+    taints: &Field<Strings>,
+    issues: &mut Issues,
+) -> (bool, bool) {
+    const MAX: usize = 63;
+    let before = issues.len();
+    if let Field::Given(labels) = labels {
+        for (key, value) in labels.get_ref() {
+            if key.get_ref().len() > MAX {
+                issues.push(
+                    Issue::new(
+                        ErrorKind::InvalidLabel,
+                        key.span(),
+                        format!(
+                            "EKS takes label keys of at most {MAX} characters, prefix included; `{}` has {}",
+                            key.get_ref(),
+                            key.get_ref().len()
+                        ),
+                    )
+                    .label("too long for EKS")
+                    .help("use a shorter prefix or name"),
+                );
+            }
+            if value.get_ref().is_empty() || value.get_ref().len() > MAX {
+                issues.push(
+                    Issue::new(
+                        ErrorKind::InvalidLabel,
+                        value.span(),
+                        format!(
+                            "EKS takes label values of 1 to {MAX} characters, not {}",
+                            value.get_ref().len()
+                        ),
+                    )
+                    .label("not a value EKS accepts")
+                    .help("EKS refuses an empty label value: give it one, e.g. \"true\""),
+                );
+            }
+        }
+    }
+    let labels_ok = issues.len() == before;
+    let before = issues.len();
+    if let Field::Given(taints) = taints {
+        for text in taints.get_ref() {
+            let Ok(taint) = text.get_ref().parse::<poolctl_provider::Taint>() else {
+                continue;
+            };
+            if taint.key.len() > MAX || taint.value.len() > MAX {
+                issues.push(
+                    Issue::new(
+                        ErrorKind::InvalidTaint,
+                        text.span(),
+                        format!(
+                            "EKS takes taint keys and values of at most {MAX} characters, prefix included"
+                        ),
+                    )
+                    .label("too long for EKS")
+                    .help("use a shorter key or value"),
+                );
+            }
+        }
+    }
+    (labels_ok, issues.len() == before)
 }

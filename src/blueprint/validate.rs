@@ -3,7 +3,7 @@
 
 use super::aks_pools::{aks_rules, AksPool};
 use super::classes::{check_class, with_class_taint, ClassView};
-use super::eks_pools::{check_autoscaler_tags, eks_rules, EksPool};
+use super::eks_pools::{check_autoscaler_tags, check_eks_label_limits, eks_rules, EksPool};
 use super::errors::{ErrorKind, Issue, Issues};
 use super::extras::check_extra;
 use super::labels_taints::{check_labels, check_taints};
@@ -310,6 +310,10 @@ fn check_cluster_keys_of_other_clouds(
 
 fn check_shared(raw: RawShared, ctx: &Context, issues: &mut Issues) -> Checked {
     let machine_span = raw.machine_type.given().map(|m| m.span());
+    let eks_limits = match ctx.provider {
+        Some(ProviderKind::Eks) => check_eks_label_limits(&raw.labels, &raw.taints, issues),
+        _ => (true, true),
+    };
     Checked {
         machine_type: raw.machine_type.map(|m| {
             if !m.trim().is_empty() {
@@ -329,8 +333,14 @@ fn check_shared(raw: RawShared, ctx: &Context, issues: &mut Issues) -> Checked {
             );
             None
         }),
-        labels: check_labels(raw.labels, issues),
-        taints: check_taints(raw.taints, issues),
+        labels: match eks_limits.0 {
+            true => check_labels(raw.labels, issues),
+            false => Field::Invalid,
+        },
+        taints: match eks_limits.1 {
+            true => check_taints(raw.taints, issues),
+            false => Field::Invalid,
+        },
         disk_gb: check_disk(raw.disk_gb, ctx, issues),
         zones: check_zones(raw.zones, ctx, issues),
         extra_spans: spans_of(&raw.extras, ctx),
@@ -500,9 +510,6 @@ fn check_pool(
     };
     let taints_from_defaults = matches!(own.taints, Field::Absent);
     let taints = own.taints.or(&defaults.taints).clone();
-    let taints_field_span = taints
-        .given()
-        .and_then(|t| t.get_ref().first().map(|first| first.span()));
     let disk_gb = own.disk_gb.or(&defaults.disk_gb).clone();
     let zones = own.zones.or(&defaults.zones).clone();
 
@@ -666,11 +673,7 @@ fn check_pool(
         // So that Cluster Autoscaler can scale the group up from zero; derived here, so a
         // label or taint change moves them in the same apply.
         let labels_span = labels.given().map(|l| l.span()).unwrap_or(header.clone());
-        let taints_span = match &taints_field_span {
-            Some(span) => span.clone(),
-            None => header.clone(),
-        };
-        if !check_autoscaler_tags(&spec, labels_span, taints_span, issues) {
+        if !check_autoscaler_tags(&spec, labels_span, issues) {
             return None;
         }
         spec.tags.extend(node_template_tags(&spec));
