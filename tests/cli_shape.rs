@@ -332,19 +332,49 @@ fn verbose_shows_one_line_per_cloud_call_and_bodies_at_vv() {
 }
 
 #[test]
-fn an_eks_blueprint_is_refused_at_its_provider_line() {
+fn an_eks_plan_without_region_or_credentials_says_how_to_give_them() {
     let ws = Workspace::new(
-        "[cluster]\nprovider = \"eks\"\nname = \"platform\"\n\n[pools.system]\nclass = \"core\"\nmachine_type = \"m6i.large\"\nsize = 3\n",
+        "[cluster]\nprovider = \"eks\"\nname = \"platform\"\n\n[cluster.eks]\nsubnets = [\"subnet-0a1b2c3d\"]\nnode_role = \"arn:aws:iam::123456789012:role/nodes\"\n\n[pools.system]\nclass = \"core\"\nmachine_type = \"m6i.large\"\nsize = 3\n",
     );
-    for command in ["validate", "plan"] {
-        let out = ws.poolctl(&[command]).output().expect("runs");
-        let err = stderr_of(&out);
-        assert_eq!(out.status.code(), Some(1), "{command}: {err}");
-        assert!(
-            err.contains("cannot plan or apply EKS clusters yet"),
-            "{err}"
-        );
-        assert!(err.contains("blueprint.toml:2:12"), "{err}");
-        assert!(err.contains("gke, aks"), "{err}");
-    }
+    let out = ws.poolctl(&["validate"]).output().expect("runs");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    // No AWS configuration at all: a home without ~/.aws, no AWS_* variables, no metadata server.
+    let home = tempfile::tempdir().expect("temp dir");
+    let bare = |cmd: &mut assert_cmd::Command| {
+        for var in [
+            "AWS_REGION",
+            "AWS_DEFAULT_REGION",
+            "AWS_PROFILE",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.env("HOME", home.path()).env("POOLCTL_EKS_AUTH", "auto");
+    };
+    let mut plan = ws.poolctl(&["plan"]);
+    bare(&mut plan);
+    let out = plan.output().expect("runs");
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("no AWS region"), "{err}");
+    assert!(err.contains("`region` in [cluster]"), "{err}");
+
+    ws.write(&std::fs::read_to_string(ws.path()).expect("read").replace(
+        "name = \"platform\"\n",
+        "name = \"platform\"\nregion = \"eu-west-1\"\n",
+    ));
+    let mut plan = ws.poolctl(&["plan"]);
+    bare(&mut plan);
+    let out = plan.output().expect("runs");
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("no AWS credentials"), "{err}");
+    assert!(err.contains("aws configure"), "{err}");
+    // The SDK's own warnings about each credential source stay out of the way.
+    assert!(!err.contains("WARN"), "{err}");
 }

@@ -106,7 +106,9 @@ fn init_logging(verbose: u8) {
     // poolctl's own crates only: the HTTP stack's connection chatter never helps a user,
     // and the embedded emulator is the cloud, not poolctl (POOLCTL_LOG shows either).
     let level = match verbose {
-        0 => "warn",
+        // Other crates' warnings (the AWS SDK's, about each credential source it tried)
+        // would repeat what poolctl's own error says better.
+        0 => "error,poolctl=warn,poolctl_gke=warn,poolctl_aks=warn,poolctl_eks=warn",
         1 => "warn,poolctl=info,poolctl_gke=info,poolctl_aks=info,poolctl_eks=info,poolctl_emulator=warn",
         _ => "warn,poolctl=debug,poolctl_gke=debug,poolctl_aks=debug,poolctl_eks=debug,poolctl_emulator=warn",
     };

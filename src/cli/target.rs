@@ -10,14 +10,28 @@ use std::time::Duration;
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum ConnectError {
-    #[error(transparent)]
-    Provider(#[from] ProviderError),
+    #[error("{error}")]
+    Provider {
+        error: ProviderError,
+        /// What the user can do about it (credentials, region, endpoint).
+        #[help]
+        help: Option<String>,
+    },
     #[error("cannot start the embedded emulator: {0}")]
     #[diagnostic(help(
         "the emulator keeps its state in .poolctl/emulator under the current folder (or in \
          POOLCTL_EMULATOR_STATE); check that it is writable"
     ))]
     Emulator(String),
+}
+
+impl From<ProviderError> for ConnectError {
+    fn from(source: ProviderError) -> Self {
+        ConnectError::Provider {
+            help: source.help(),
+            error: source,
+        }
+    }
 }
 
 /// The clouds this build of poolctl can talk to, as written in blueprints.
