@@ -1,8 +1,8 @@
 //! Properties of the plan engine, over generated blueprints:
-//! 1. on GKE and AKS, a blueprint applied to the emulator and planned again plans nothing:
-//!    the live side is what the emulator stored (its defaults and injected labels and
-//!    taints included), read back through the provider, never the planner's own output;
-//! 2. on GKE and AKS, random sequences of edits to an applied cluster (labels, taints,
+//! 1. on GKE, AKS and EKS, a blueprint applied to the emulator and planned again plans
+//!    nothing: the live side is what the emulator stored (its defaults and injected labels
+//!    and taints included), read back through the provider, never the planner's own output;
+//! 2. on GKE, AKS and EKS, random sequences of edits to an applied cluster (labels, taints,
 //!    bounds, static sizes, machine types, spot, zones, removals, adoption of a pool made
 //!    by hand) plan nothing after each apply;
 //! 3. on AKS and EKS, a blueprint planned against the values those clouds add (spot label
@@ -14,10 +14,11 @@ use poolctl::apply::{apply_plan, Display};
 use poolctl::blueprint;
 use poolctl::plan::{desired_pools, diff_pools, plan_cluster, DesiredPool, Plan};
 use poolctl_aks::{AksOptions, AksProvider};
+use poolctl_eks::EksProvider;
 use poolctl_gke::GkeProvider;
 use poolctl_provider::{
-    capability_table, ClusterTarget, Effect, Health, LivePool, NoProgress, PoolSpec, Provider,
-    Scaling, Taint,
+    capability_table, ClusterTarget, Effect, ExtraValue, Field, Health, LivePool, NoProgress,
+    PoolSpec, Provider, Scaling, Taint,
 };
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -110,7 +111,7 @@ fn blueprint_text(provider: &str, pools: &[PoolGen]) -> String {
     let cluster = match provider {
         "gke" => "project = \"acme\"\nlocation = \"europe-west1\"\n",
         "aks" => "subscription = \"00000000-0000-0000-0000-000000000000\"\nresource_group = \"rg\"\nlocation = \"westeurope\"\n",
-        _ => "location = \"eu-west-1\"\n",
+        _ => "region = \"eu-west-1\"\n\n[cluster.eks]\nsubnets = [\"subnet-0a1b2c3d\", \"subnet-0b1c2d3e\"]\nnode_role = \"arn:aws:iam::123456789012:role/nodes\"\n",
     };
     let mut text = format!("[cluster]\nprovider = \"{provider}\"\nname = \"prop\"\n{cluster}\n");
     let mut seen = std::collections::BTreeSet::new();
@@ -118,9 +119,12 @@ fn blueprint_text(provider: &str, pools: &[PoolGen]) -> String {
         if !seen.insert(pool.name.clone()) {
             continue;
         }
-        // On AKS the GPUs come with the VM size: a gpu pool gets a T4 size.
+        // On AKS and EKS the GPUs come with the machine: a gpu pool gets a T4 VM size or an
+        // L4 instance type.
         let machine = match (provider, pool.class) {
             ("aks", "gpu") => "Standard_NC4as_T4_v3",
+            ("eks", "gpu") => "g6.xlarge",
+            ("eks", _) => ec2_type(pool.machine),
             _ => pool.machine,
         };
         text.push_str(&format!(
@@ -163,7 +167,13 @@ fn blueprint_text(provider: &str, pools: &[PoolGen]) -> String {
         if !pool.labels.is_empty() {
             let mut labels = BTreeMap::new();
             for (k, v) in &pool.labels {
-                labels.insert(format!("l-{k}"), v.clone());
+                // EKS refuses an empty label value.
+                let v = if v.is_empty() && provider == "eks" {
+                    "v".to_string()
+                } else {
+                    v.clone()
+                };
+                labels.insert(format!("l-{k}"), v);
             }
             let labels: Vec<String> = labels
                 .iter()
@@ -181,6 +191,8 @@ fn blueprint_text(provider: &str, pools: &[PoolGen]) -> String {
         }
         if pool.class == "gpu" && provider == "aks" {
             text.push_str("gpu = { type = \"nvidia-t4\", count = 1 }\n");
+        } else if pool.class == "gpu" && provider == "eks" {
+            text.push_str("gpu = { type = \"nvidia-l4\", count = 1 }\n");
         } else if pool.class == "gpu" {
             text.push_str(&format!(
                 "gpu = {{ type = \"nvidia-l4\", count = {} }}\n",
@@ -196,6 +208,17 @@ fn blueprint_text(provider: &str, pools: &[PoolGen]) -> String {
         text.push('\n');
     }
     text
+}
+
+/// The EC2 instance type standing in for a generated GKE machine type.
+fn ec2_type(machine: &str) -> &'static str {
+    match machine {
+        "e2-standard-4" => "m6i.xlarge",
+        "n2-highmem-16" => "r6i.4xlarge",
+        "e2-standard-8" => "m6i.2xlarge",
+        "n2-standard-8" => "m7i.2xlarge",
+        _ => "c6i.2xlarge",
+    }
 }
 
 fn parse(text: &str) -> Result<blueprint::Blueprint, TestCaseError> {
@@ -239,7 +262,7 @@ fn as_cloud_reports_it(provider: &str, desired: &[DesiredPool]) -> Vec<LivePool>
         .collect()
 }
 
-/// One emulated cluster (GKE or AKS) with its provider bound to it, on a runtime of its own.
+/// One emulated cluster (GKE, AKS or EKS) with its provider bound to it, on a runtime of its own.
 struct Cloud {
     runtime: tokio::runtime::Runtime,
     // Kept for the life of the cloud: dropping it stops the server.
@@ -262,6 +285,25 @@ impl Cloud {
             ))
             .expect("emulator");
         let provider: Box<dyn Provider> = match kind {
+            "eks" => {
+                let target = ClusterTarget {
+                    provider: "eks".into(),
+                    name: "prop".into(),
+                    project: None,
+                    resource_group: None,
+                    location: Some("eu-west-1".into()),
+                    endpoint: Some(emulator.endpoint()),
+                    compute_endpoint: None,
+                };
+                // A loopback endpoint and no AWS account: placeholder credentials. Every
+                // EKS cloud of this binary wants the same, so the shared variable is safe.
+                std::env::set_var("POOLCTL_EKS_AUTH", "none");
+                Box::new(
+                    runtime
+                        .block_on(EksProvider::connect(&target))
+                        .expect("provider"),
+                )
+            }
             "gke" => {
                 let target = ClusterTarget {
                     provider: "gke".into(),
@@ -319,9 +361,28 @@ impl Cloud {
 
     /// Creates a pool outside poolctl: no ownership tags.
     fn create_by_hand(&self, pool: &PoolGen) {
+        let eks = self.provider.kind() == "eks";
+        let extras = if eks {
+            BTreeMap::from([
+                (
+                    Field::Subnets,
+                    ExtraValue::List(vec!["subnet-0a1b2c3d".into(), "subnet-0b1c2d3e".into()]),
+                ),
+                (
+                    Field::NodeRole,
+                    ExtraValue::Text("arn:aws:iam::123456789012:role/nodes".into()),
+                ),
+            ])
+        } else {
+            BTreeMap::new()
+        };
         let spec = PoolSpec {
             name: pool.name.clone(),
-            machine_type: pool.machine.into(),
+            machine_type: if eks {
+                ec2_type(pool.machine).into()
+            } else {
+                pool.machine.into()
+            },
             scaling: Scaling::Autoscale {
                 min: pool.autoscale.0,
                 max: pool.autoscale.1,
@@ -333,7 +394,7 @@ impl Cloud {
             disk_gb: None,
             zones: Vec::new(),
             tags: BTreeMap::new(),
-            extras: BTreeMap::new(),
+            extras,
         };
         self.runtime
             .block_on(self.provider.create_pool(&spec, &NoProgress))
@@ -469,7 +530,7 @@ proptest! {
 
     #[test]
     fn a_blueprint_applied_to_the_emulator_plans_nothing_after(
-        provider in prop::sample::select(vec!["gke", "aks"]),
+        provider in prop::sample::select(vec!["gke", "aks", "eks"]),
         pools in prop::collection::vec(pool_gen(), 1..6),
     ) {
         let text = blueprint_text(provider, &pools);
@@ -486,7 +547,7 @@ proptest! {
 
     #[test]
     fn every_apply_of_a_sequence_of_edits_leaves_nothing_to_plan(
-        provider in prop::sample::select(vec!["gke", "aks"]),
+        provider in prop::sample::select(vec!["gke", "aks", "eks"]),
         pools in prop::collection::vec(pool_gen(), 1..4),
         edits in prop::collection::vec(edit_gen(), 1..5),
     ) {
