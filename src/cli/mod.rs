@@ -42,7 +42,7 @@ enum Command {
     Plan(plan::PlanArgs),
     /// Make the node pools match the blueprint.
     Apply(apply::ApplyArgs),
-    /// Run the local emulator of the GKE and AKS node-pool APIs (for tests, demos and CI).
+    /// Run the local emulator of the GKE, AKS and EKS node-pool APIs (for tests, demos and CI).
     Emulator(emulator::EmulatorArgs),
 }
 
