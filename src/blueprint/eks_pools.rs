@@ -117,19 +117,8 @@ pub(crate) fn eks_rules(
         }
         (Some(types), None) => types.clone(),
         (None, Some((machine, _))) => vec![(*machine).to_string()],
+        // Reported where the pool is checked (or as the misspelt key that stood for it).
         (None, None) => {
-            issues.push(
-                Issue::new(
-                    ErrorKind::MissingKey,
-                    pool.header.clone(),
-                    format!("[pools.{}] needs `machine_type`", pool.name),
-                )
-                .label("`machine_type` is missing here")
-                .help(
-                    "set `machine_type` in this pool or in [defaults], or list \
-                     `instance_types` in [pools.NAME.eks]",
-                ),
-            );
             return None;
         }
     };
@@ -396,7 +385,8 @@ pub(crate) fn check_eks_label_limits(
                         ErrorKind::InvalidLabel,
                         value.span(),
                         format!(
-                            "EKS takes label values of 1 to {MAX} characters, not {}",
+                            "EKS takes label values of 1 to {MAX} characters; the value of `{}` has {}",
+                            key.get_ref(),
                             value.get_ref().len()
                         ),
                     )

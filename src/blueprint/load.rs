@@ -603,6 +603,14 @@ impl Reader<'_> {
         key_span: Range<usize>,
         values: &mut BTreeMap<PoolField, (Range<usize>, Spanned<ExtraValue>)>,
     ) {
+        let Some(item) = t.get(LAUNCH_TEMPLATE) else {
+            return;
+        };
+        let help = "write `launch_template = { id = \"lt-0123456789abcdef0\", version = \"1\" }`, \
+                    or `{ name = \"...\", version = \"1\" }`";
+        if self.table_with_help(item, LAUNCH_TEMPLATE, help).is_none() {
+            return;
+        }
         let _ = self.sub_table(t, LAUNCH_TEMPLATE, |r, sub, span| {
             r.unknown_keys(sub, &["id", "name", "version"], "in `launch_template`", |_| false);
             let id = r.string(sub, "id");

@@ -488,7 +488,13 @@ fn check_pool(
                 format!("[pools.{name}] needs `machine_type`"),
             )
             .label("`machine_type` is missing here")
-            .help("set `machine_type` in this pool or in [defaults]"),
+            .help(match ctx.provider {
+                Some(ProviderKind::Eks) => {
+                    "set `machine_type` in this pool or in [defaults], or list \
+                     `instance_types` in [pools.NAME.eks]"
+                }
+                _ => "set `machine_type` in this pool or in [defaults]",
+            }),
         );
     }
     let labels = match (&defaults.labels, &own.labels) {
