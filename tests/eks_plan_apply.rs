@@ -506,3 +506,58 @@ fn a_launch_template_version_moves_in_place_and_its_name_replaces() {
     ws.apply_ok();
     ws.assert_no_changes();
 }
+
+#[test]
+fn throttling_and_server_errors_are_retried() {
+    let emu = Emu::start();
+    let ws = applied(&emu);
+    for (status, code) in [
+        (429, "ThrottlingException"),
+        (503, "ServiceUnavailableException"),
+    ] {
+        emu.emulator.inject_fault(poolctl_emulator::Fault {
+            method: Some("POST".into()),
+            path_contains: Some("/node-groups/jupyter/update-config".into()),
+            times: 4,
+            kind: poolctl_emulator::FaultKind::Http {
+                status,
+                grpc_status: String::new(),
+                code: Some(code.into()),
+                message: "Rate exceeded".into(),
+                retry_after_seconds: None,
+            },
+        });
+    }
+    edit(
+        &ws,
+        "autoscale = { min = 1, max = 6 }",
+        "autoscale = { min = 1, max = 7 }",
+    );
+    ws.apply_ok();
+    let updates = emu.eks_calls("POST", "jupyter", "/update-config");
+    assert_eq!(
+        updates.iter().map(|r| r.status).collect::<Vec<_>>(),
+        [429, 429, 429, 429, 503, 503, 503, 503, 200]
+    );
+    ws.assert_no_changes();
+}
+
+#[test]
+fn the_region_comes_from_the_aws_environment_when_the_blueprint_has_none() {
+    let emu = Emu::start();
+    let text = eks_blueprint(&emu.endpoint(), &mlrun_tables())
+        .replace(&format!("region = \"{}\"\n", common::eks::REGION), "");
+    let ws = Workspace::new(&text);
+    let out = ws
+        .poolctl(&["apply", "--auto-approve"])
+        .env("AWS_REGION", common::eks::REGION)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    // The emulator keys clusters by the region the request was signed for.
+    assert_eq!(emu.eks_nodegroups().len(), GROUPS);
+    assert!(emu.eks_requests().iter().all(|r| r
+        .authorization
+        .as_deref()
+        .is_some_and(|a| a.contains("/eu-west-1/eks/"))));
+}

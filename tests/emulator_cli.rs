@@ -157,3 +157,35 @@ fn one_emulator_port_serves_gke_and_aks() {
         stderr_of(&out)
     );
 }
+
+#[test]
+fn the_same_port_serves_eks_with_its_clusters_by_region() {
+    use common::eks::{eks_blueprint, CLUSTER, REGION};
+    let state = tempfile::tempdir().expect("temp dir");
+    let emulator = spawn_emulator(state.path(), &[]);
+    let tables = "[cluster.eks]\nsubnets = [\"subnet-0a1b2c3d\"]\nnode_role = \"arn:aws:iam::123456789012:role/nodes\"\n\n[pools.jobs]\nclass = \"workload\"\nmachine_type = \"r6i.2xlarge\"\nautoscale = { min = 0, max = 4 }\n";
+    let ws = Workspace::new(&eks_blueprint(&emulator.endpoint, tables));
+
+    // An unknown cluster is EKS's ResourceNotFoundException, with the cluster and region named.
+    let out = ws.poolctl(&["plan"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(err.contains("ResourceNotFoundException"), "{err}");
+    assert!(err.contains(CLUSTER) && err.contains(REGION), "{err}");
+
+    // A cluster of the same name in another region is another cluster.
+    let create = |region: &str| {
+        let created = reqwest::blocking::Client::new()
+            .post(format!("{}/_emulator/eks/clusters", emulator.endpoint))
+            .json(&serde_json::json!({"region": region, "name": CLUSTER}))
+            .send()
+            .expect("emulator answers");
+        assert!(created.status().is_success(), "{:?}", created.text());
+    };
+    create("us-east-1");
+    let out = ws.poolctl(&["plan"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(1), "{}", stdout_of(&out));
+    create(REGION);
+    ws.apply_ok();
+    ws.assert_no_changes();
+}

@@ -109,7 +109,7 @@ fn init_logging(verbose: u8) {
         // Other crates' warnings (the AWS SDK's, about each credential source it tried)
         // would repeat what poolctl's own error says better.
         0 => "error,poolctl=warn,poolctl_gke=warn,poolctl_aks=warn,poolctl_eks=warn",
-        1 => "warn,poolctl=info,poolctl_gke=info,poolctl_aks=info,poolctl_eks=info,poolctl_emulator=warn",
+        1 => "error,poolctl=info,poolctl_gke=info,poolctl_aks=info,poolctl_eks=info,poolctl_emulator=warn",
         _ => "warn,poolctl=debug,poolctl_gke=debug,poolctl_aks=debug,poolctl_eks=debug,poolctl_emulator=warn",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("POOLCTL_LOG")
