@@ -6,16 +6,39 @@
 
 mod common;
 
-use common::contract::eks::{assert_conforms, official_eks_model};
+use common::contract::eks::{assert_conforms, official_eks_model, EksModel, Findings};
 use common::eks::{eks_blueprint, mlrun_tables, CLUSTER, REGION};
 use common::{Emu, Workspace};
-use poolctl_emulator::{EksAutoscaleRequest, EksHealthIssue, EksHealthRequest, Fault, FaultKind};
+use poolctl_emulator::{
+    EksAutoscaleRequest, EksHealthIssue, EksHealthRequest, Fault, FaultKind, RecordedRequest,
+};
 use std::collections::BTreeSet;
 
 fn edit(ws: &Workspace, from: &str, to: &str) {
     let text = std::fs::read_to_string(ws.path()).expect("read blueprint");
     assert!(text.contains(from), "{from} not in the blueprint");
     ws.write(&text.replacen(from, to, 1));
+}
+
+/// Each request and its answer, checked against the model.
+fn both_sides(model: &EksModel, requests: &[RecordedRequest]) -> Vec<(String, Findings)> {
+    requests
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            (
+                format!("request[{i}] {} {} -> {}", r.method, r.path, r.status),
+                model.check_exchange(
+                    &r.method,
+                    &r.path,
+                    r.query.as_deref(),
+                    r.body.as_ref(),
+                    r.status,
+                    r.response.as_ref(),
+                ),
+            )
+        })
+        .collect()
 }
 
 fn apply_failing(ws: &Workspace) {
@@ -146,23 +169,7 @@ fn every_request_and_answer_of_the_scenarios_follows_the_botocore_model() {
         requests.iter().any(|r| r.status == 409),
         "a conflict was answered"
     );
-    let checked: Vec<_> = requests
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            (
-                format!("request[{i}] {} {} -> {}", r.method, r.path, r.status),
-                model.check_exchange(
-                    &r.method,
-                    &r.path,
-                    r.query.as_deref(),
-                    r.body.as_ref(),
-                    r.status,
-                    r.response.as_ref(),
-                ),
-            )
-        })
-        .collect();
+    let checked = both_sides(model, &requests);
     assert!(checked.len() > 50, "{}", checked.len());
     assert_conforms(model, &checked);
 }
@@ -201,22 +208,6 @@ launch_template = { id = "lt-0123456789abcdef0", version = "4" }
             .any(|r| model.operation(&r.method, &r.path) == Some("UpdateNodegroupVersion")),
         "{requests:#?}"
     );
-    let checked: Vec<_> = requests
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            (
-                format!("request[{i}] {} {} -> {}", r.method, r.path, r.status),
-                model.check_exchange(
-                    &r.method,
-                    &r.path,
-                    r.query.as_deref(),
-                    r.body.as_ref(),
-                    r.status,
-                    r.response.as_ref(),
-                ),
-            )
-        })
-        .collect();
+    let checked = both_sides(model, &requests);
     assert_conforms(model, &checked);
 }
