@@ -10,12 +10,6 @@ use common::contract::aks::check_aks_traffic;
 use common::{Emu, Workspace};
 use serde_json::Value;
 
-fn edit(ws: &Workspace, from: &str, to: &str) {
-    let text = std::fs::read_to_string(ws.path()).expect("read blueprint");
-    assert!(text.contains(from), "{from} not in the blueprint");
-    ws.write(&text.replacen(from, to, 1));
-}
-
 /// The raw list pages and every pool, as the emulator answers them.
 fn answers(emu: &Emu) -> Vec<(String, Value)> {
     let mut out = Vec::new();
@@ -52,22 +46,19 @@ fn every_request_and_answer_of_the_scenarios_follows_the_agent_pool_model() {
     ws.apply_ok();
     let mut seen = answers(&emu);
     // In place: a label and a taint; the bounds of an autoscaled pool; a static count.
-    edit(&ws, "team = \"a\" }", "team = \"alpha\" }");
-    edit(&ws, "team=a:NoSchedule", "team=a:NoExecute");
-    edit(
-        &ws,
+    ws.edit("team = \"a\" }", "team = \"alpha\" }");
+    ws.edit("team=a:NoSchedule", "team=a:NoExecute");
+    ws.edit(
         "autoscale = { min = 1, max = 4 }",
         "autoscale = { min = 2, max = 6 }",
     );
-    edit(
-        &ws,
+    ws.edit(
         "size = 2\nlabels = { pool = \"control\" }",
         "size = 3\nlabels = { pool = \"control\" }",
     );
     ws.apply_ok();
     // A replacement (vmSize) and a delete.
-    edit(
-        &ws,
+    ws.edit(
         "machine_type = \"Standard_D4ps_v5\"",
         "machine_type = \"Standard_D8ps_v5\"",
     );

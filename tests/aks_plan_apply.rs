@@ -28,23 +28,11 @@ fn applied(emu: &Emu) -> Workspace {
     ws
 }
 
-fn edit(ws: &Workspace, from: &str, to: &str) {
-    let text = std::fs::read_to_string(ws.path()).expect("read blueprint");
-    assert!(text.contains(from), "{from} not in the blueprint");
-    ws.write(&text.replacen(from, to, 1));
-}
-
 fn etag(pool: &Value) -> String {
     pool["properties"]["eTag"]
         .as_str()
         .expect("an agent pool has an eTag")
         .to_string()
-}
-
-fn plan_with_changes(ws: &Workspace) -> String {
-    let (code, text) = ws.plan_detailed();
-    assert_eq!(code, Some(2), "{text}");
-    text
 }
 
 #[test]
@@ -118,9 +106,9 @@ fn a_taint_and_a_label_change_in_place_with_one_put_and_the_plans_etag() {
     let emu = Emu::start();
     let ws = applied(&emu);
     let before = etag(&emu.aks_pool("a").expect("a"));
-    edit(&ws, "team = \"a\" }", "team = \"alpha\" }");
-    edit(&ws, "team=a:NoSchedule", "team=a:NoExecute");
-    let plan = plan_with_changes(&ws);
+    ws.edit("team = \"a\" }", "team = \"alpha\" }");
+    ws.edit("team=a:NoSchedule", "team=a:NoExecute");
+    let plan = ws.plan_with_changes();
     assert!(plan.contains("~ pool a will be updated in place"), "{plan}");
     assert!(plan.contains("PUT agentPools/{pool}"), "{plan}");
     let puts_before = emu.aks_puts("a").len();
@@ -153,12 +141,11 @@ fn a_taint_and_a_label_change_in_place_with_one_put_and_the_plans_etag() {
 fn a_new_vm_size_creates_a_pool_under_a_derived_name_before_deleting_the_old_one() {
     let emu = Emu::start();
     let ws = applied(&emu);
-    edit(
-        &ws,
+    ws.edit(
         "machine_type = \"Standard_D8s_v5\"",
         "machine_type = \"Standard_D16s_v5\"",
     );
-    let plan = plan_with_changes(&ws);
+    let plan = ws.plan_with_changes();
     assert!(
         plan.contains("AKS cannot change vmSize after creation"),
         "{plan}"
@@ -230,7 +217,7 @@ fn bounds_and_a_static_count_change_in_place() {
         1,
     );
     ws.write(&text);
-    let plan = plan_with_changes(&ws);
+    let plan = ws.plan_with_changes();
     assert!(plan.contains("autoscale 0..10 -> autoscale 1..6"), "{plan}");
     assert!(plan.contains("size 2 -> size 3"), "{plan}");
     ws.apply_ok();
@@ -271,7 +258,7 @@ fn a_pool_removed_from_the_blueprint_is_deleted_with_the_plans_etag() {
         .expect("sparkplat section");
     let end = text.find("# Spark executors").expect("next section");
     ws.write(&format!("{}{}", &text[..start], &text[end..]));
-    let plan = plan_with_changes(&ws);
+    let plan = ws.plan_with_changes();
     assert!(plan.contains("- pool sparkplat will be deleted"), "{plan}");
     let log = ws.apply_ok();
     assert!(log.contains("1 deleted"), "{log}");
@@ -357,7 +344,7 @@ fn another_operation_in_progress_is_waited_out() {
         .send()
         .expect("emulator answers");
     assert!(started.status().is_success(), "{:?}", started.text());
-    edit(&ws, "max = 4", "max = 5");
+    ws.edit("max = 4", "max = 5");
     let out = ws
         .poolctl(&["apply", "--auto-approve"])
         .env_remove("POOLCTL_EMULATOR_OPERATION_POLLS")
@@ -383,13 +370,11 @@ fn another_operation_in_progress_is_waited_out() {
 fn a_pool_changed_between_plan_and_apply_is_stopped_and_the_others_are_done() {
     let emu = Emu::start();
     let ws = applied(&emu);
-    edit(
-        &ws,
+    ws.edit(
         "labels = { pool = \"a\", team = \"a\" }",
         "labels = { pool = \"a\", team = \"a\", tier = \"gold\" }",
     );
-    edit(
-        &ws,
+    ws.edit(
         "labels = { pool = \"b\", team = \"b\" }",
         "labels = { pool = \"b\", team = \"b\", tier = \"gold\" }",
     );

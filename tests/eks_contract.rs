@@ -14,12 +14,6 @@ use poolctl_emulator::{
 };
 use std::collections::BTreeSet;
 
-fn edit(ws: &Workspace, from: &str, to: &str) {
-    let text = std::fs::read_to_string(ws.path()).expect("read blueprint");
-    assert!(text.contains(from), "{from} not in the blueprint");
-    ws.write(&text.replacen(from, to, 1));
-}
-
 /// Each request and its answer, checked against the model.
 fn both_sides(model: &EksModel, requests: &[RecordedRequest]) -> Vec<(String, Findings)> {
     requests
@@ -67,25 +61,21 @@ fn every_request_and_answer_of_the_scenarios_follows_the_botocore_model() {
             desired: 12,
         })
         .expect("autoscaler moves");
-    edit(
-        &ws,
+    ws.edit(
         "labels = { platform = \"mlrun\" }",
         "labels = { platform = \"mlrun2\" }",
     );
-    edit(
-        &ws,
+    ws.edit(
         "app.iguazio.com/node-group=jobs:NoExecute",
         "dedicated=jobs:NoSchedule",
     );
-    edit(
-        &ws,
+    ws.edit(
         "autoscale = { min = 0, max = 20 }",
         "autoscale = { min = 0, max = 8 }",
     );
     ws.apply_ok();
     // A replacement (instance type) and a delete.
-    edit(
-        &ws,
+    ws.edit(
         "machine_type = \"r6i.2xlarge\"",
         "machine_type = \"r7i.2xlarge\"",
     );
@@ -106,8 +96,7 @@ fn every_request_and_answer_of_the_scenarios_follows_the_botocore_model() {
             retry_after_seconds: None,
         },
     });
-    edit(
-        &ws,
+    ws.edit(
         "autoscale = { min = 0, max = 4 }",
         "autoscale = { min = 0, max = 5 }",
     );
@@ -120,8 +109,7 @@ fn every_request_and_answer_of_the_scenarios_follows_the_botocore_model() {
             message: "the subnet has no free addresses".into(),
         },
     });
-    edit(
-        &ws,
+    ws.edit(
         "autoscale = { min = 0, max = 5 }",
         "autoscale = { min = 0, max = 6 }",
     );
@@ -198,7 +186,7 @@ launch_template = { id = "lt-0123456789abcdef0", version = "4" }
 "#,
     ));
     ws.apply_ok();
-    edit(&ws, "version = \"4\"", "version = \"5\"");
+    ws.edit("version = \"4\"", "version = \"5\"");
     ws.apply_ok();
     ws.assert_no_changes();
     let requests: Vec<_> = emu.eks_requests();

@@ -27,18 +27,6 @@ fn applied(emu: &Emu) -> Workspace {
     ws
 }
 
-fn edit(ws: &Workspace, from: &str, to: &str) {
-    let text = std::fs::read_to_string(ws.path()).expect("read blueprint");
-    assert!(text.contains(from), "{from} not in the blueprint");
-    ws.write(&text.replacen(from, to, 1));
-}
-
-fn plan_with_changes(ws: &Workspace) -> String {
-    let (code, text) = ws.plan_detailed();
-    assert_eq!(code, Some(2), "{text}");
-    text
-}
-
 fn body(request: &RecordedRequest) -> Value {
     request.body.clone().unwrap_or(Value::Null)
 }
@@ -127,13 +115,12 @@ fn the_platform_applies_and_then_plans_empty() {
 fn labels_change_in_place_with_one_update_of_add_and_remove_sets() {
     let emu = Emu::start();
     let ws = applied(&emu);
-    edit(
-        &ws,
+    ws.edit(
         "labels = { \"app.iguazio.com/node-group\" = \"jupyter\" }",
         "labels = { \"app.iguazio.com/node-group\" = \"notebooks\", tier = \"interactive\" }",
     );
-    edit(&ws, "labels = { platform = \"mlrun\" }", "labels = {}");
-    let plan = plan_with_changes(&ws);
+    ws.edit("labels = { platform = \"mlrun\" }", "labels = {}");
+    let plan = ws.plan_with_changes();
     assert!(
         plan.contains("~ pool jupyter will be updated in place"),
         "{plan}"
@@ -164,12 +151,11 @@ fn labels_change_in_place_with_one_update_of_add_and_remove_sets() {
 fn a_taint_change_moves_the_autoscaler_tags_in_the_same_apply() {
     let emu = Emu::start();
     let ws = applied(&emu);
-    edit(
-        &ws,
+    ws.edit(
         "taints = [\"app.iguazio.com/node-group=jobs:NoExecute\"]",
         "taints = [\"dedicated=jobs:NoSchedule\"]",
     );
-    let plan = plan_with_changes(&ws);
+    let plan = ws.plan_with_changes();
     assert!(
         plan.contains("~ pool jobs will be updated in place"),
         "{plan}"
@@ -213,8 +199,7 @@ fn new_bounds_move_desired_size_only_when_it_falls_outside() {
         .expect("autoscaler moves");
     ws.assert_no_changes();
     // Bounds around 15: desiredSize stays the autoscaler's.
-    edit(
-        &ws,
+    ws.edit(
         "autoscale = { min = 0, max = 20 }",
         "autoscale = { min = 1, max = 30 }",
     );
@@ -226,8 +211,7 @@ fn new_bounds_move_desired_size_only_when_it_falls_outside() {
     );
     assert_eq!(sent["scalingConfig"], json!({"minSize": 1, "maxSize": 30}));
     // A maximum below 15: desiredSize is clamped into the new bounds.
-    edit(
-        &ws,
+    ws.edit(
         "autoscale = { min = 1, max = 30 }",
         "autoscale = { min = 1, max = 10 }",
     );
@@ -252,12 +236,11 @@ fn new_bounds_move_desired_size_only_when_it_falls_outside() {
 fn an_instance_type_change_creates_a_new_group_before_deleting_the_old() {
     let emu = Emu::start();
     let ws = applied(&emu);
-    edit(
-        &ws,
+    ws.edit(
         "machine_type = \"r6i.4xlarge\"",
         "machine_type = \"r7i.4xlarge\"",
     );
-    let plan = plan_with_changes(&ws);
+    let plan = ws.plan_with_changes();
     assert!(plan.contains("-/+ pool jobs must be replaced"), "{plan}");
     assert!(plan.contains("instance_types"), "{plan}");
     let log = ws.apply_ok();
@@ -295,7 +278,7 @@ fn a_pool_left_out_of_the_blueprint_is_deleted() {
     let text = std::fs::read_to_string(ws.path()).expect("read");
     let start = text.find("# Stateless jobs on spot").expect("spot section");
     ws.write(&text[..start]);
-    let plan = plan_with_changes(&ws);
+    let plan = ws.plan_with_changes();
     assert!(plan.contains("- pool spot will be deleted"), "{plan}");
     let log = ws.apply_ok();
     assert!(log.contains("1 deleted"), "{log}");
@@ -356,8 +339,7 @@ fn a_failed_update_reports_describe_updates_reason() {
             message: "Ec2SubnetInvalidConfiguration: subnet has no free addresses".into(),
         },
     });
-    edit(
-        &ws,
+    ws.edit(
         "autoscale = { min = 1, max = 6 }",
         "autoscale = { min = 1, max = 8 }",
     );
@@ -369,7 +351,7 @@ fn a_failed_update_reports_describe_updates_reason() {
     let text = format!("{}{}", stdout_of(&out), stderr_of(&out));
     assert!(text.contains("subnet has no free addresses"), "{text}");
     // The group is back as it was: the next plan still wants the change.
-    let plan = plan_with_changes(&ws);
+    let plan = ws.plan_with_changes();
     assert!(
         plan.contains("~ pool jupyter will be updated in place"),
         "{plan}"
@@ -392,7 +374,7 @@ fn failed_and_degraded_groups_show_in_the_plan_with_their_health_issues() {
             }],
         })
         .expect("health set");
-    let plan = plan_with_changes(&ws);
+    let plan = ws.plan_with_changes();
     assert!(plan.contains("DEGRADED"), "{plan}");
     assert!(plan.contains("InsufficientInstanceCapacity"), "{plan}");
 
@@ -417,7 +399,7 @@ fn failed_and_degraded_groups_show_in_the_plan_with_their_health_issues() {
     assert!(!out.status.success());
     let text = format!("{}{}", stdout_of(&out), stderr_of(&out));
     assert!(text.contains("Instances failed to join"), "{text}");
-    let plan = plan_with_changes(&ws);
+    let plan = ws.plan_with_changes();
     assert!(plan.contains("CREATE_FAILED"), "{plan}");
     assert!(plan.contains("Instances failed to join"), "{plan}");
     ws.apply_ok();
@@ -440,8 +422,7 @@ fn an_update_in_progress_is_waited_out() {
             retry_after_seconds: None,
         },
     });
-    edit(
-        &ws,
+    ws.edit(
         "autoscale = { min = 1, max = 6 }",
         "autoscale = { min = 2, max = 6 }",
     );
@@ -486,8 +467,8 @@ fn a_launch_template_version_moves_in_place_and_its_name_replaces() {
     assert!(created.get("diskSize").is_none(), "{created}");
     assert!(created.get("amiType").is_none(), "{created}");
 
-    edit(&ws, "version = \"1\"", "version = \"2\"");
-    let plan = plan_with_changes(&ws);
+    ws.edit("version = \"1\"", "version = \"2\"");
+    let plan = ws.plan_with_changes();
     assert!(plan.contains("launch_template.version"), "{plan}");
     assert!(plan.contains("update-version"), "{plan}");
     ws.apply_ok();
@@ -500,8 +481,8 @@ fn a_launch_template_version_moves_in_place_and_its_name_replaces() {
     assert!(emu.eks_calls("POST", "custom", "/update-config").is_empty());
     ws.assert_no_changes();
 
-    edit(&ws, "name = \"mlrun-nodes\"", "name = \"mlrun-nodes-v2\"");
-    let plan = plan_with_changes(&ws);
+    ws.edit("name = \"mlrun-nodes\"", "name = \"mlrun-nodes-v2\"");
+    let plan = ws.plan_with_changes();
     assert!(plan.contains("-/+ pool custom must be replaced"), "{plan}");
     ws.apply_ok();
     ws.assert_no_changes();
@@ -528,8 +509,7 @@ fn throttling_and_server_errors_are_retried() {
             },
         });
     }
-    edit(
-        &ws,
+    ws.edit(
         "autoscale = { min = 1, max = 6 }",
         "autoscale = { min = 1, max = 7 }",
     );

@@ -22,12 +22,6 @@ fn assert_no_changes(ws: &Workspace) {
 }
 
 /// Plans with --detailed-exitcode, expecting changes, and returns the plan text.
-fn plan_with_changes(ws: &Workspace) -> String {
-    let (code, text) = ws.plan_detailed();
-    assert_eq!(code, Some(2), "{text}");
-    text
-}
-
 fn apply(ws: &Workspace) -> String {
     ws.apply_ok()
 }
@@ -73,7 +67,7 @@ fn changing_one_taint_is_one_in_place_update_of_that_field() {
         &emu.endpoint(),
         &ANALYTICS_POOLS.replace("high-memory=true:NoExecute", "high-memory=true:NoSchedule"),
     ));
-    let plan = plan_with_changes(&ws);
+    let plan = ws.plan_with_changes();
     assert!(
         plan.contains("~ pool highmem will be updated in place"),
         "{plan}"
@@ -127,7 +121,7 @@ fn raising_autoscale_max_goes_through_set_autoscaling() {
             "autoscale = { min = 0, max = 6 }",
         ),
     ));
-    let plan = plan_with_changes(&ws);
+    let plan = ws.plan_with_changes();
     assert!(
         plan.contains("~ pool gpu will be updated in place"),
         "{plan}"
@@ -166,7 +160,7 @@ fn removing_a_pool_from_the_blueprint_deletes_it() {
         .next()
         .expect("batch table");
     ws.write(&gke_blueprint(&emu.endpoint(), without_batch));
-    let plan = plan_with_changes(&ws);
+    let plan = ws.plan_with_changes();
     assert!(
         plan.contains("- pool batch will be deleted: it is no longer in the blueprint"),
         "{plan}"
@@ -195,7 +189,7 @@ fn a_static_size_change_goes_through_set_size_per_zone() {
         &emu.endpoint(),
         &ANALYTICS_POOLS.replace("size = 2", "size = 4"),
     ));
-    let plan = plan_with_changes(&ws);
+    let plan = ws.plan_with_changes();
     assert!(plan.contains("scaling  size 2 -> size 4"), "{plan}");
     apply(&ws);
     let sent: Vec<_> = emu.mutations_since(before);
@@ -288,7 +282,7 @@ fn a_static_pool_resized_outside_poolctl_is_put_back() {
         "/nodePools/core:setSize",
         serde_json::json!({"nodeCount": 3}),
     );
-    let plan = plan_with_changes(&ws);
+    let plan = ws.plan_with_changes();
     assert!(
         plan.contains("scaling  size 6 -> size 2  # POST nodePools/{pool}:setSize"),
         "{plan}"
@@ -312,7 +306,7 @@ fn naming_a_pool_poolctl_did_not_create_adopts_it() {
         "{ANALYTICS_POOLS}\n[pools.legacy]\nclass = \"workload\"\nmachine_type = \"e2-medium\"\nsize = 3\n"
     );
     ws.write(&gke_blueprint(&emu.endpoint(), &with_legacy));
-    let plan = plan_with_changes(&ws);
+    let plan = ws.plan_with_changes();
     assert!(
         plan.contains(
             "~ pool legacy will be adopted (not created by poolctl; the blueprint names it)"
@@ -378,7 +372,7 @@ fn a_pool_whose_zones_are_no_longer_named_moves_back_to_the_clusters_zones() {
     let cluster_zones =
         "[pools.core]\nclass = \"core\"\nmachine_type = \"e2-standard-4\"\nsize = 9\n";
     ws.write(&gke_blueprint(&emu.endpoint(), cluster_zones));
-    let plan = plan_with_changes(&ws);
+    let plan = ws.plan_with_changes();
     assert!(
         plan.contains("zones    [europe-west1-b, europe-west1-c] -> [europe-west1-b, europe-west1-c, europe-west1-d]"),
         "{plan}"

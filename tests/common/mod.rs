@@ -116,6 +116,20 @@ impl Workspace {
         &self.blueprint
     }
 
+    /// Replaces the first `from` in the blueprint with `to`; `from` must be there.
+    pub fn edit(&self, from: &str, to: &str) {
+        let text = std::fs::read_to_string(&self.blueprint).expect("read blueprint");
+        assert!(text.contains(from), "{from} not in the blueprint");
+        self.write(&text.replacen(from, to, 1));
+    }
+
+    /// `plan --detailed-exitcode`, which must find changes; returns the plan text.
+    pub fn plan_with_changes(&self) -> String {
+        let (code, text) = self.plan_detailed();
+        assert_eq!(code, Some(2), "{text}");
+        text
+    }
+
     /// `plan --detailed-exitcode`: its exit code and the plan text.
     pub fn plan_detailed(&self) -> (Option<i32>, String) {
         let out = self
