@@ -234,16 +234,12 @@ impl EksProvider {
             })
             .await
             .map_err(|e| e.into_provider(call, self.endpoint()))?;
-        let id = answer.update().and_then(|u| u.id()).map(str::to_string);
-        progress.status(&match &id {
-            Some(id) => format!("UpdateNodegroupConfig accepted: update {id}"),
-            None => "UpdateNodegroupConfig accepted".to_string(),
-        });
-        wait::until_updated(
-            &self.conn,
+        let id = answer.update().and_then(|u| u.id());
+        self.wait_for_update(
+            "UpdateNodegroupConfig",
             call,
             name,
-            id.as_deref(),
+            id,
             &requested,
             deadline,
             progress,
@@ -299,25 +295,41 @@ impl EksProvider {
             })
             .await
             .map_err(|e| e.into_provider(call, self.endpoint()))?;
-        let id = answer.update().and_then(|u| u.id()).map(str::to_string);
-        progress.status(&match &id {
-            Some(id) => format!("UpdateNodegroupVersion accepted: update {id}"),
-            None => "UpdateNodegroupVersion accepted".to_string(),
-        });
         let requested = Requested {
             template_version: Some(version.to_string()),
             ..Requested::default()
         };
-        wait::until_updated(
-            &self.conn,
+        let id = answer.update().and_then(|u| u.id());
+        self.wait_for_update(
+            "UpdateNodegroupVersion",
             call,
             name,
-            id.as_deref(),
+            id,
             &requested,
             deadline,
             progress,
         )
         .await
+    }
+
+    /// Says the update was accepted (with its id), then waits until the group is ACTIVE and
+    /// shows what was requested.
+    #[allow(clippy::too_many_arguments)]
+    async fn wait_for_update(
+        &self,
+        operation: &str,
+        call: &str,
+        name: &str,
+        id: Option<&str>,
+        requested: &Requested,
+        deadline: Deadline,
+        progress: &dyn Progress,
+    ) -> ProviderResult<()> {
+        progress.status(&match id {
+            Some(id) => format!("{operation} accepted: update {id}"),
+            None => format!("{operation} accepted"),
+        });
+        wait::until_updated(&self.conn, call, name, id, requested, deadline, progress).await
     }
 
     /// TagResource and UntagResource on the group's ARN: they take effect at once.
