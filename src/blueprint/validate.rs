@@ -455,16 +455,8 @@ fn check_pool(
             );
         }
     }
-    // Where `mode` is written in this pool, for the AKS rules below (the settings table is
-    // consumed by the checks).
-    let mode_span = raw
-        .shared
-        .extras
-        .iter()
-        .filter(|t| Some(t.provider) == ctx.provider)
-        .find_map(|t| t.values.get(&PoolField::Mode))
-        .map(|(_, value)| value.span());
-    // Where each setting of the cloud is written, nearest first, for the EKS rules.
+    // Where each setting of the cloud is written, the pool's own over [defaults] over
+    // [cluster.eks], for the AKS and EKS rules below (the tables are consumed by the checks).
     let mut extra_spans: BTreeMap<PoolField, Range<usize>> = BTreeMap::new();
     for tables in [&defaults.extra_spans, &spans_of(&raw.shared.extras, ctx)] {
         extra_spans.extend(tables.clone());
@@ -626,7 +618,10 @@ fn check_pool(
         let mode = match extras.as_ref().and_then(|e| e.get(&PoolField::Mode)) {
             Some(ExtraValue::Text(mode)) => Some((
                 mode.as_str(),
-                mode_span.clone().unwrap_or_else(|| header.clone()),
+                extra_spans
+                    .get(&PoolField::Mode)
+                    .cloned()
+                    .unwrap_or_else(|| header.clone()),
             )),
             _ => None,
         };
