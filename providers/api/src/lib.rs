@@ -27,9 +27,30 @@ pub use owned::without_cloud_owned;
 
 use async_trait::async_trait;
 
-/// Receives the cloud's own status text while an operation runs (for the progress display).
+/// The key prefix of the cluster-level tags or labels that make up poolctl's cluster
+/// lock. Lowercase letters, digits and dashes only, so that it is a valid key on every
+/// cloud (GKE label keys are the strictest).
+pub const LOCK_KEY_PREFIX: &str = "poolctl-lock-";
+
+/// What one running operation reports to, and is bounded by: the cloud's status text
+/// (for the progress display), the ids of the cloud operations it starts (printed when
+/// poolctl is stopped while they run), and when it must be over.
 pub trait Progress: Send + Sync {
     fn status(&self, message: &str);
+
+    /// The cloud accepted a long-running operation: its id as the cloud names it (a GKE
+    /// operation name, an AKS `Azure-AsyncOperation` URL, an EKS update id or
+    /// `CreateNodegroup NAME`). Called once per operation, before poolctl waits on it.
+    fn operation(&self, _id: &str) {}
+
+    /// The operation finished (done or failed): it is no longer running in the cloud.
+    fn operation_ended(&self, _id: &str) {}
+
+    /// When the whole provider call (its retries, the cloud operation and the wait for
+    /// it) must be over; `None` leaves the provider's own default.
+    fn deadline(&self) -> Option<std::time::Instant> {
+        None
+    }
 }
 
 /// A [`Progress`] that drops every message, for callers that do not display progress.
@@ -75,6 +96,32 @@ pub trait Provider: Send + Sync {
     ) -> ProviderResult<()>;
 
     async fn delete_pool(&self, name: &str, progress: &dyn Progress) -> ProviderResult<()>;
+
+    /// The cluster's lock records: every cluster-level tag (GKE resource label, AKS tag,
+    /// EKS tag) whose key starts with [`LOCK_KEY_PREFIX`], key to value.
+    async fn lock_records(&self) -> ProviderResult<std::collections::BTreeMap<String, String>> {
+        Err(ProviderError::Config(format!(
+            "the {} provider keeps no cluster lock",
+            self.kind()
+        )))
+    }
+
+    /// Adds or replaces one lock record on the cluster, leaving every other tag or label
+    /// of the cluster as it is (even one written meanwhile by someone else).
+    async fn put_lock_record(&self, key: &str, _value: &str) -> ProviderResult<()> {
+        Err(ProviderError::Config(format!(
+            "the {} provider keeps no cluster lock (cannot write {key})",
+            self.kind()
+        )))
+    }
+
+    /// Removes one lock record; removing an absent one is not an error.
+    async fn remove_lock_record(&self, key: &str) -> ProviderResult<()> {
+        Err(ProviderError::Config(format!(
+            "the {} provider keeps no cluster lock (cannot remove {key})",
+            self.kind()
+        )))
+    }
 
     /// Waits while the pool is busy with an operation (within the provider's operation
     /// deadline), then reports its health; `None` when the pool no longer exists.
