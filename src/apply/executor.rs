@@ -1,129 +1,160 @@
-//! The executor: runs a plan's steps in order (creates and updates first, core pools
-//! first, deletes last), as many at once as the cloud allows on one cluster (one on GKE and
-//! AKS, a few on EKS); waits for pools the plan saw busy; and records each pool's outcome.
+//! The executor: runs a plan's steps as its dependency graph allows ([`super::graph`]), as
+//! many at once as the cloud lets one cluster run; bounds every provider call with the
+//! pool class's deadline; starts nothing new once interrupted; records each pool's outcome.
 
 use super::display::{Display, OperationLine};
-use crate::plan::{Action, Plan, PoolChange, Step, StepKind};
-use futures::StreamExt;
+use super::graph::{graph, Node};
+use super::interrupt::Interrupt;
+use super::report::{ApplyReport, Outcome, StepReport};
+use super::timeouts::Timeouts;
+use crate::plan::{Plan, PoolChange, Step, StepKind};
+use futures::stream::{FuturesUnordered, StreamExt};
 use poolctl_provider::{PoolState, Progress, Provider, ProviderError};
-use serde::Serialize;
 use std::time::{Duration, Instant};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "outcome", content = "detail", rename_all = "snake_case")]
-pub enum Outcome {
-    Done,
-    Failed(String),
-    /// Not attempted, and why.
-    Skipped(String),
+/// How one cluster's plan is run.
+pub struct ExecOptions<'a> {
+    /// Pool operations at once on this cluster.
+    pub parallel: usize,
+    pub timeouts: &'a Timeouts,
+    pub interrupt: &'a Interrupt,
+    /// The cluster's name on each progress line when several are applied at once.
+    pub scope: Option<&'a str>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct StepReport {
-    pub pool: String,
-    pub action: Action,
-    pub outcome: Outcome,
-    pub seconds: f64,
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum State {
+    Pending,
+    Running,
+    Ended(Option<Outcome>),
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct ApplyReport {
-    pub steps: Vec<StepReport>,
-    pub seconds: f64,
-}
-
-impl ApplyReport {
-    pub fn count(&self, action: Action) -> usize {
-        self.steps
-            .iter()
-            .filter(|s| s.action == action && s.outcome == Outcome::Done)
-            .count()
+impl State {
+    fn ended(&self) -> bool {
+        matches!(self, State::Ended(_))
     }
 
-    pub fn failed(&self) -> usize {
-        self.steps
-            .iter()
-            .filter(|s| matches!(s.outcome, Outcome::Failed(_)))
-            .count()
-    }
-
-    pub fn skipped(&self) -> usize {
-        self.steps
-            .iter()
-            .filter(|s| matches!(s.outcome, Outcome::Skipped(_)))
-            .count()
-    }
-
-    pub fn wall_time(&self) -> Duration {
-        Duration::from_secs_f64(self.seconds)
+    fn succeeded(&self) -> bool {
+        matches!(self, State::Ended(None))
     }
 }
 
-/// Executes the plan's steps in order (every create and update first, deletes last). A
-/// failure does not stop independent creates and updates, but no pool is deleted after
-/// one: a half-applied blueprint should lose nothing. `scope` names the cluster on each
-/// progress line when several are applied at once.
+/// Runs the plan; returns once every step has ended, been skipped, or (interrupted) was
+/// never started.
 pub async fn apply_plan(
     plan: &Plan,
     provider: &dyn Provider,
     display: &Display,
-    scope: Option<&str>,
+    options: &ExecOptions<'_>,
 ) -> ApplyReport {
     let started = Instant::now();
     let steps = plan.steps();
-    let parallel = provider.parallel_operations().max(1);
-    // One report per changed pool; a replacement's two steps share one.
-    let mut outcomes: Vec<(&PoolChange, Option<Outcome>, Duration)> = Vec::new();
-    let mut any_failed = false;
-    // One at a time, each step sees every failure before it; in parallel, a phase sees
-    // the failures of the phases before.
-    let groups = match parallel {
-        1 => steps.chunks(1).collect(),
-        _ => phases(&steps),
-    };
-    for group in groups {
-        let skip_deletes = any_failed;
-        let results: Vec<(Option<Outcome>, Duration)> = futures::stream::iter(group.iter())
-            .map(|step| async move {
-                let step_started = Instant::now();
-                let outcome = if skip_deletes && step.kind.deletes() {
-                    skipped(*step)
-                } else {
-                    let line = display.start(label(*step, scope));
-                    match run_step(*step, provider, &line).await {
-                        Ok(()) => {
-                            line.finish(past_tense(step.kind), true);
-                            None
-                        }
-                        Err(err) => {
-                            line.finish("failed", false);
-                            Some(Outcome::Failed(err.to_string()))
-                        }
-                    }
-                };
-                (outcome, step_started.elapsed())
-            })
-            .buffered(parallel)
-            .collect()
-            .await;
-        for (step, (outcome, took)) in group.iter().zip(results) {
-            any_failed |= matches!(outcome, Some(Outcome::Failed(_)));
-            let index = match outcomes
-                .iter()
-                .position(|(c, _, _)| std::ptr::eq(*c, step.change))
-            {
-                Some(index) => index,
-                None => {
-                    outcomes.push((step.change, None, Duration::ZERO));
-                    outcomes.len() - 1
-                }
-            };
-            let (_, recorded, seconds) = &mut outcomes[index];
-            *seconds += took;
-            // The first thing that went wrong is what the report says.
-            if recorded.is_none() {
-                *recorded = outcome;
+    let nodes = graph(&steps);
+    let parallel = options.parallel.max(1);
+    let mut states = vec![State::Pending; steps.len()];
+    let mut took = vec![Duration::ZERO; steps.len()];
+    let mut running = FuturesUnordered::new();
+    loop {
+        settle(&steps, &nodes, &mut states, options.interrupt.requested(), display);
+        for i in 0..steps.len() {
+            if running.len() >= parallel || options.interrupt.requested() {
+                break;
             }
+            if states[i] == State::Pending && ready(&nodes[i], &states) {
+                states[i] = State::Running;
+                let step = steps[i];
+                running.push(async move {
+                    let step_started = Instant::now();
+                    let outcome = run_tracked(step, provider, display, options).await;
+                    (i, outcome, step_started.elapsed())
+                });
+            }
+        }
+        if running.is_empty() {
+            break;
+        }
+        tokio::select! {
+            Some((i, outcome, elapsed)) = running.next() => {
+                states[i] = State::Ended(outcome);
+                took[i] = elapsed;
+                display.step_ended();
+            }
+            () = options.interrupt.wait(), if !options.interrupt.requested() => {}
+        }
+    }
+    report(&steps, states, &took, started.elapsed())
+}
+
+/// Whether every step this one waits for has ended, and every one it needs succeeded.
+fn ready(node: &Node, states: &[State]) -> bool {
+    node.after.iter().all(|&j| states[j].ended())
+        && node.needs.iter().all(|&j| states[j].succeeded())
+}
+
+/// Ends the pending steps that will never run: those whose needs failed or were not run,
+/// and, once interrupted, every one not started. Repeated until nothing changes, since a
+/// skipped step can be what another needs.
+fn settle(
+    steps: &[Step<'_>],
+    nodes: &[Node],
+    states: &mut [State],
+    interrupted: bool,
+    display: &Display,
+) {
+    loop {
+        let mut changed = false;
+        for i in 0..steps.len() {
+            if states[i] != State::Pending {
+                continue;
+            }
+            let blocked = nodes[i]
+                .needs
+                .iter()
+                .find(|&&j| states[j].ended() && !states[j].succeeded());
+            let outcome = match blocked {
+                Some(&j) => skipped(steps[i], steps[j]),
+                None if interrupted => Outcome::Interrupted,
+                None => continue,
+            };
+            states[i] = State::Ended(Some(outcome));
+            display.step_ended();
+            changed = true;
+        }
+        if !changed {
+            return;
+        }
+    }
+}
+
+/// One report line per changed pool: a replacement's two steps share one, which says the
+/// first thing that went wrong.
+fn report(
+    steps: &[Step<'_>],
+    states: Vec<State>,
+    took: &[Duration],
+    wall: Duration,
+) -> ApplyReport {
+    let mut outcomes: Vec<(&PoolChange, Option<Outcome>, Duration)> = Vec::new();
+    for ((step, state), took) in steps.iter().zip(states).zip(took) {
+        let outcome = match state {
+            State::Ended(outcome) => outcome,
+            // Not reached: the loop ends only when nothing runs or waits.
+            State::Pending | State::Running => Some(Outcome::Interrupted),
+        };
+        let index = match outcomes
+            .iter()
+            .position(|(c, _, _)| std::ptr::eq(*c, step.change))
+        {
+            Some(index) => index,
+            None => {
+                outcomes.push((step.change, None, Duration::ZERO));
+                outcomes.len() - 1
+            }
+        };
+        let (_, recorded, seconds) = &mut outcomes[index];
+        *seconds += *took;
+        if recorded.is_none() {
+            *recorded = outcome;
         }
     }
     ApplyReport {
@@ -136,57 +167,43 @@ pub async fn apply_plan(
                 seconds: seconds.as_secs_f64(),
             })
             .collect(),
-        seconds: started.elapsed().as_secs_f64(),
+        seconds: wall.as_secs_f64(),
     }
 }
 
-/// The plan's steps cut where the order matters: the core pools' creates and updates, the
-/// other creates and updates, delete-first replacements, deletes. Steps of one phase touch
-/// different pools and may run together; a phase starts when the one before has ended.
-fn phases<'a, 'p>(steps: &'a [Step<'p>]) -> Vec<&'a [Step<'p>]> {
-    let phase = |step: &Step<'_>| match step.kind {
-        StepKind::Create | StepKind::CreateReplacement | StepKind::Update => {
-            if step.change.core {
-                0
-            } else {
-                1
-            }
-        }
-        StepKind::DeleteThenCreate => 2,
-        StepKind::DeleteReplaced | StepKind::Delete => 3,
-    };
-    steps.chunk_by(|a, b| phase(a) == phase(b)).collect()
-}
-
-fn skipped(step: Step<'_>) -> Option<Outcome> {
+fn skipped(step: Step<'_>, because: Step<'_>) -> Outcome {
     let why = match step.kind {
-        StepKind::DeleteReplaced => format!(
-            "its new pool {} is ready, but the old pool {} is kept because an earlier step \
-             failed: the next apply deletes it",
-            step.change
-                .desired
-                .as_ref()
-                .map(|d| d.name.as_str())
-                .unwrap_or("?"),
+        StepKind::DeleteReplaced if std::ptr::eq(step.change, because.change) => format!(
+            "its new pool {} did not become ready, so the old pool {} is kept",
+            new_name(step.change),
             step.change.cloud_name
         ),
-        _ => "an earlier step failed, so nothing is deleted in this run".to_string(),
+        StepKind::DeleteReplaced => format!(
+            "its new pool {} is ready, but the old pool {} is kept because {} did not \
+             succeed: the next apply deletes it",
+            new_name(step.change),
+            step.change.cloud_name,
+            because.change.pool
+        ),
+        _ => format!(
+            "{} did not succeed, and a pool is deleted only once every create and update \
+             of its cluster has: the next apply does it",
+            because.change.pool
+        ),
     };
-    Some(Outcome::Skipped(why))
+    Outcome::Skipped(why)
+}
+
+fn new_name(change: &PoolChange) -> &str {
+    change.desired.as_ref().map(|d| d.name.as_str()).unwrap_or("?")
 }
 
 fn label(step: Step<'_>, scope: Option<&str>) -> String {
     let change = step.change;
     let what = match step.kind {
-        StepKind::CreateReplacement => format!(
-            "-/+ {} (new pool {})",
-            change.pool,
-            change
-                .desired
-                .as_ref()
-                .map(|d| d.name.as_str())
-                .unwrap_or("?")
-        ),
+        StepKind::CreateReplacement => {
+            format!("-/+ {} (new pool {})", change.pool, new_name(change))
+        }
         StepKind::DeleteReplaced => {
             format!("-/+ {} (old pool {})", change.pool, change.cloud_name)
         }
@@ -198,12 +215,77 @@ fn label(step: Step<'_>, scope: Option<&str>) -> String {
     }
 }
 
+/// Runs one step under its progress line; `None` when it succeeded.
+async fn run_tracked(
+    step: Step<'_>,
+    provider: &dyn Provider,
+    display: &Display,
+    options: &ExecOptions<'_>,
+) -> Option<Outcome> {
+    let label = label(step, options.scope);
+    let line = display.start(label.clone());
+    let call = Call {
+        line: &line,
+        label: &label,
+        interrupt: options.interrupt,
+        timeout: options.timeouts.for_change(step.change),
+        deadline: std::sync::Mutex::new(Instant::now()),
+    };
+    match run_step(step, provider, &call).await {
+        Ok(()) => {
+            line.finish(past_tense(step.kind), true);
+            None
+        }
+        Err(err) => {
+            line.finish("failed", false);
+            Some(Outcome::Failed(err.to_string()))
+        }
+    }
+}
+
+/// What one provider call reports to: the step's progress line, the registry of running
+/// cloud operations (printed by a second Ctrl-C), and the call's deadline.
+struct Call<'a> {
+    line: &'a OperationLine,
+    label: &'a str,
+    interrupt: &'a Interrupt,
+    timeout: Duration,
+    deadline: std::sync::Mutex<Instant>,
+}
+
+impl Call<'_> {
+    /// Starts the clock of the next provider call: each gets the whole timeout.
+    fn next_call(&self) -> &Self {
+        *self.deadline.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now() + self.timeout;
+        self
+    }
+}
+
+impl Progress for Call<'_> {
+    fn status(&self, message: &str) {
+        self.line.status(message);
+    }
+
+    fn operation(&self, id: &str) {
+        self.interrupt.operation_started(id, self.label);
+        self.line.operation(id);
+    }
+
+    fn operation_ended(&self, id: &str) {
+        self.interrupt.operation_ended(id);
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        Some(*self.deadline.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
 /// Waits for a pool the plan saw busy before touching it; refuses to go on with one
 /// that vanished or failed meanwhile, unless the step removes it anyway.
 async fn wait_if_busy(
     step: Step<'_>,
     provider: &dyn Provider,
-    line: &OperationLine,
+    call: &Call<'_>,
 ) -> Result<(), ProviderError> {
     let change = step.change;
     if !change
@@ -213,8 +295,10 @@ async fn wait_if_busy(
     {
         return Ok(());
     }
-    line.status(&format!("waiting for {} to be ready", change.cloud_name));
-    let health = provider.wait_for_pool(&change.cloud_name, line).await?;
+    call.status(&format!("waiting for {} to be ready", change.cloud_name));
+    let health = provider
+        .wait_for_pool(&change.cloud_name, call.next_call())
+        .await?;
     let removes = matches!(step.kind, StepKind::Delete | StepKind::DeleteReplaced);
     match health {
         None if removes => Ok(()),
@@ -235,40 +319,48 @@ async fn wait_if_busy(
 async fn run_step(
     step: Step<'_>,
     provider: &dyn Provider,
-    line: &OperationLine,
+    call: &Call<'_>,
 ) -> Result<(), ProviderError> {
     let change = step.change;
     if step.kind != StepKind::CreateReplacement && step.kind != StepKind::Create {
-        wait_if_busy(step, provider, line).await?;
+        wait_if_busy(step, provider, call).await?;
     }
     match (step.kind, &change.desired) {
         (StepKind::Create | StepKind::CreateReplacement, Some(spec)) => {
             if step.kind == StepKind::CreateReplacement {
-                line.status(&format!("creating {}", spec.name));
+                call.status(&format!("creating {}", spec.name));
             }
-            provider.create_pool(spec, line).await
+            provider.create_pool(spec, call.next_call()).await
         }
         (StepKind::Update, _) => {
-            for call in &change.calls {
-                let fields: Vec<&str> = call.fields.iter().map(|f| f.blueprint_key()).collect();
-                line.status(&format!("updating {}", fields.join(", ")));
+            for update in &change.calls {
+                let fields: Vec<&str> = update.fields.iter().map(|f| f.blueprint_key()).collect();
+                call.status(&format!("updating {}", fields.join(", ")));
                 provider
-                    .update_pool(&change.cloud_name, &call.updates, line)
+                    .update_pool(&change.cloud_name, &update.updates, call.next_call())
                     .await?;
             }
             Ok(())
         }
         (StepKind::DeleteThenCreate, Some(spec)) => {
-            line.status(&format!("deleting {}", change.cloud_name));
-            provider.delete_pool(&change.cloud_name, line).await?;
-            line.status(&format!("creating {}", spec.name));
-            provider.create_pool(spec, line).await
+            call.status(&format!("deleting {}", change.cloud_name));
+            provider
+                .delete_pool(&change.cloud_name, call.next_call())
+                .await?;
+            call.status(&format!("creating {}", spec.name));
+            provider.create_pool(spec, call.next_call()).await
         }
         (StepKind::DeleteReplaced, _) => {
-            line.status(&format!("deleting {}", change.cloud_name));
-            provider.delete_pool(&change.cloud_name, line).await
+            call.status(&format!("deleting {}", change.cloud_name));
+            provider
+                .delete_pool(&change.cloud_name, call.next_call())
+                .await
         }
-        (StepKind::Delete, _) => provider.delete_pool(&change.cloud_name, line).await,
+        (StepKind::Delete, _) => {
+            provider
+                .delete_pool(&change.cloud_name, call.next_call())
+                .await
+        }
         (StepKind::Create | StepKind::CreateReplacement | StepKind::DeleteThenCreate, None) => {
             Ok(())
         }

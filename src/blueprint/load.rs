@@ -33,6 +33,8 @@ pub(crate) struct RawCluster {
     pub(crate) endpoint: Field<String>,
     pub(crate) compute_endpoint: Field<String>,
     pub(crate) emulator: Field<bool>,
+    /// How many pool operations run at once on this cluster.
+    pub(crate) parallel_operations: Field<u32>,
     /// `[cluster.eks]`: the node-group settings every pool starts from (subnets, node role).
     pub(crate) eks: Option<RawExtras>,
 }
@@ -120,6 +122,7 @@ const CLUSTER_KEYS: &[&str] = &[
     "endpoint",
     "compute_endpoint",
     "emulator",
+    "parallel_operations",
     "eks",
 ];
 /// The settings `[cluster.eks]` gives every node group.
@@ -322,6 +325,7 @@ impl Reader<'_> {
             endpoint: self.string(t, "endpoint"),
             compute_endpoint: self.string(t, "compute_endpoint"),
             emulator: self.boolean(t, "emulator"),
+            parallel_operations: self.count(t, "parallel_operations"),
             eks: self.extras(t, ProviderKind::Eks, "cluster", Some(CLUSTER_EKS_FIELDS)),
         }
     }

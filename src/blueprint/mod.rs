@@ -91,6 +91,9 @@ pub struct ClusterConfig {
     pub compute_endpoint: Option<String>,
     /// Run against the built-in emulator instead of the cloud.
     pub emulator: bool,
+    /// How many pool operations apply runs at once on this cluster; `None`: the cloud's
+    /// default. Checked against the cloud's own limit.
+    pub parallel_operations: Option<u32>,
     /// The `[cluster]` header, for diagnostics.
     pub span: SourceSpan,
 }

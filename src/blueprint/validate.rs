@@ -246,11 +246,59 @@ fn check_cluster(mut raw: RawCluster, issues: &mut Issues) -> (Context, Option<C
             endpoint: raw.endpoint.given().map(|e| e.get_ref().clone()),
             compute_endpoint: raw.compute_endpoint.given().map(|e| e.get_ref().clone()),
             emulator: raw.emulator.given().is_some_and(|e| *e.get_ref()),
+            parallel_operations: check_parallel_operations(&raw.parallel_operations, provider, issues),
             span: to_span(&raw.span),
         }),
         _ => None,
     };
     (ctx, cluster)
+}
+
+/// The most pool operations each cloud lets one cluster run at once: GKE caps a cluster
+/// at 5 concurrent operations, AKS allows one agent-pool operation, and EKS changes
+/// different node groups in parallel (poolctl keeps it to 10 so that a cluster's
+/// changes do not eat the account's API rate).
+fn parallel_operations_limit(provider: ProviderKind) -> (u32, &'static str) {
+    match provider {
+        ProviderKind::Gke => (5, "GKE runs at most 5 operations at once on a cluster"),
+        ProviderKind::Aks => (
+            1,
+            "AKS allows one agent-pool operation at a time on a cluster and answers a second \
+             one with 409 OperationNotAllowed",
+        ),
+        ProviderKind::Eks => (
+            10,
+            "poolctl changes at most 10 node groups of one EKS cluster at once",
+        ),
+    }
+}
+
+fn check_parallel_operations(
+    field: &Field<u32>,
+    provider: ProviderKind,
+    issues: &mut Issues,
+) -> Option<u32> {
+    let Field::Given(value) = field else {
+        return None;
+    };
+    let wanted = *value.get_ref();
+    let (limit, why) = parallel_operations_limit(provider);
+    if wanted == 0 || wanted > limit {
+        issues.push(
+            Issue::new(
+                ErrorKind::InvalidValue,
+                value.span(),
+                format!(
+                    "`parallel_operations = {wanted}` is outside 1..={limit} for {}",
+                    provider.display_name()
+                ),
+            )
+            .label(format!("1 to {limit}"))
+            .help(format!("{why}; leave the key out for poolctl's default")),
+        );
+        return None;
+    }
+    Some(wanted)
 }
 
 /// `[cluster]` keys that name another cloud's way of finding a cluster: refused at their

@@ -1,21 +1,28 @@
-//! `poolctl apply`: blueprints (planned now, then confirmed) and saved plans (checked
-//! against the world, then applied as reviewed), for one cluster or a fleet. Every
-//! cluster is planned or checked before anything changes: if one cannot be, nothing is
-//! applied.
+//! `poolctl apply` and `poolctl destroy`: blueprints (planned now, then confirmed) and
+//! saved plans (checked against the world, then applied as reviewed), for one cluster or
+//! a fleet. Every cluster is planned or checked before anything changes: if one cannot
+//! be, nothing is applied. Then each cluster is locked, applied and unlocked, several at
+//! once, with a report at the end.
 
 use super::inputs::{Input, Inputs};
 use super::output::{errln, out, outln};
-use super::plan::{plan_one, reported, stdout_style};
+use super::plan::{plan_one, reported, stdout_style, Scope};
 use super::target::{self, Emulators};
 use super::{exit, report};
-use crate::apply::{apply_plan, ApplyReport, Display, Outcome};
+use crate::apply::lock::{self, LockRequest};
+use crate::apply::{
+    apply_plan, interrupt, timeouts, ApplyReport, Counts, Display, DisplayMode, ExecOptions,
+    Interrupt, Outcome, Timeouts,
+};
 use crate::blueprint;
-use crate::plan::{Action, Plan, SavedPlan, SAVED_PLAN_KIND, SAVED_PLAN_VERSION};
+use crate::plan::{Plan, SavedPlan, SAVED_PLAN_KIND, SAVED_PLAN_VERSION};
 use crate::render;
 use futures::stream::{self, StreamExt};
 use poolctl_provider::Provider;
+use serde::Serialize;
 use std::io::{BufRead, IsTerminal};
 use std::path::Path;
+use std::time::Duration;
 
 #[derive(Debug, clap::Args)]
 pub struct ApplyArgs {
@@ -36,6 +43,33 @@ pub struct ApplyArgs {
     /// How many clusters are planned and applied at once in a fleet.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
     pub parallelism: u16,
+    /// Only this pool (its name under [pools], or its cloud name); repeatable. The plan
+    /// is then partial: the other pools are not compared or changed.
+    #[arg(long = "target", value_name = "POOL")]
+    pub targets: Vec<String>,
+    /// How long one pool operation may take: `45m` for every class, or `gpu=90m` for
+    /// one (core, workload, spot, gpu); repeatable. Defaults: 30m, and 60m for GPU pools.
+    #[arg(long = "timeout", value_name = "[CLASS=]DURATION")]
+    pub timeouts: Vec<String>,
+    /// How long to wait for another apply's lock on a cluster before giving up (`0s`:
+    /// refuse at once, saying who holds it).
+    #[arg(long, value_name = "DURATION", default_value = "0s")]
+    pub lock_timeout: String,
+    /// No progress lines; only the plan, the errors and the final report.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Print the report as JSON on standard output (the plan and progress go to
+    /// standard error; needs --auto-approve or a saved plan).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What the command does with the pools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Apply,
+    /// Delete every pool poolctl manages in each blueprint's cluster.
+    Destroy,
 }
 
 /// A cluster whose plan is ready to run.
@@ -44,6 +78,10 @@ struct Ready {
     provider: Box<dyn Provider>,
     /// A saved plan was reviewed when it was made: it needs no prompt.
     reviewed: bool,
+    /// The blueprint or saved plan it came from.
+    source: String,
+    /// Pool operations at once on this cluster.
+    parallel: usize,
 }
 
 /// Why a cluster is not ready; the diagnostic has been printed.
@@ -52,16 +90,47 @@ enum NotReady {
     Stale,
 }
 
+/// Settings read from the arguments once.
+struct Settings {
+    timeouts: Timeouts,
+    lock_wait: Duration,
+}
+
 const USAGE: &str = "apply takes a blueprint or a saved plan:\n  \
     poolctl apply -f blueprint.toml   plans the blueprint now, shows the plan, asks for `yes`, applies it\n  \
     poolctl apply plan.json           applies a plan saved by `poolctl plan -f blueprint.toml -o plan.json`\n\
     Several files, or a folder of blueprints, apply a fleet.";
 
-pub async fn run(args: ApplyArgs) -> u8 {
+/// Writes human output where it belongs: standard output, or standard error when
+/// standard output carries the JSON report.
+macro_rules! say {
+    ($json:expr, $($arg:tt)*) => {
+        if $json { errln!($($arg)*) } else { outln!($($arg)*) }
+    };
+}
+
+pub async fn run(args: ApplyArgs, mode: Mode) -> u8 {
+    let command = match mode {
+        Mode::Apply => "apply",
+        Mode::Destroy => "destroy",
+    };
     if args.inputs.is_empty() {
-        errln!("error: {USAGE}");
+        match mode {
+            Mode::Apply => errln!("error: {USAGE}"),
+            Mode::Destroy => errln!(
+                "error: destroy takes the blueprints of the clusters to empty: \
+                 `poolctl destroy -f blueprint.toml`"
+            ),
+        }
         return exit::ERROR;
     }
+    let settings = match settings(&args) {
+        Ok(settings) => settings,
+        Err(message) => {
+            errln!("error: {message}");
+            return exit::ERROR;
+        }
+    };
     let inputs = match args.inputs.classified() {
         Ok(inputs) => inputs,
         Err(message) => {
@@ -69,9 +138,27 @@ pub async fn run(args: ApplyArgs) -> u8 {
             return exit::ERROR;
         }
     };
+    if let Some(Input::SavedPlan(path)) = inputs.iter().find(|i| matches!(i, Input::SavedPlan(_))) {
+        let refusal = match mode {
+            Mode::Destroy => Some("destroy plans a blueprint's cluster anew; it takes no saved plan"),
+            Mode::Apply if !args.targets.is_empty() => Some(
+                "--target limits a plan made now; a saved plan is applied as it was made \
+                 (plan it with `poolctl plan --target POOL -o FILE`)",
+            ),
+            Mode::Apply => None,
+        };
+        if let Some(refusal) = refusal {
+            errln!("error: {}: {refusal}", path.display());
+            return exit::ERROR;
+        }
+    }
     let emulators = Emulators::default();
+    let scope = Scope {
+        targets: &args.targets,
+        destroy: mode == Mode::Destroy,
+    };
     let prepared: Vec<Result<Ready, NotReady>> = stream::iter(inputs.iter())
-        .map(|input| prepare(input, &args, &emulators))
+        .map(|input| prepare(input, &args, scope, &emulators))
         .buffered(usize::from(args.parallelism))
         .collect()
         .await;
@@ -89,15 +176,18 @@ pub async fn run(args: ApplyArgs) -> u8 {
     }
     let ready: Vec<Ready> = prepared.into_iter().flatten().collect();
 
+    let json = args.json;
+    let style = if json { render::Style::Plain } else { stdout_style() };
     for (i, cluster) in ready.iter().enumerate() {
         if i > 0 {
-            outln!();
+            say!(json, "");
         }
-        out!("{}", render::human(&cluster.plan, stdout_style()));
+        let text = render::human(&cluster.plan, style);
+        say!(json, "{}", text.trim_end());
     }
     if fleet {
         let changed = ready.iter().filter(|r| r.plan.has_changes()).count();
-        outln!("\nFleet: {} clusters, {changed} with changes.", ready.len());
+        say!(json, "\nFleet: {} clusters, {changed} with changes.", ready.len());
     }
     if !args.allow_destroy_core {
         let hazards: Vec<String> = ready
@@ -111,18 +201,28 @@ pub async fn run(args: ApplyArgs) -> u8 {
             .collect();
         if !hazards.is_empty() {
             errln!(
-                "\nerror: refusing to apply: {}.\n  Nothing was changed. If this is what you \
-                 want, apply again with --allow-destroy-core.",
+                "\nerror: refusing to {command}: {}.\n  Nothing was changed. If this is what you \
+                 want, run it again with --allow-destroy-core.",
                 hazards.join("; ")
             );
             return exit::ERROR;
         }
     }
     if !ready.iter().any(|r| r.plan.has_changes()) {
+        if json {
+            print_json(&ready, &[], false);
+        }
         return exit::OK;
     }
     let needs_consent = ready.iter().any(|r| !r.reviewed && r.plan.has_changes());
     if needs_consent && !args.auto_approve {
+        if json {
+            errln!(
+                "error: --json prints the report on standard output, so there is no prompt: \
+                 add --auto-approve, or apply a saved plan"
+            );
+            return exit::ERROR;
+        }
         let changing: Vec<&str> = ready
             .iter()
             .filter(|r| r.plan.has_changes())
@@ -138,54 +238,228 @@ pub async fn run(args: ApplyArgs) -> u8 {
         }
     }
 
-    outln!();
-    let display = Display::for_terminal(std::io::stdout().is_terminal());
-    let reports: Vec<(String, ApplyReport)> =
-        stream::iter(ready.iter().filter(|r| r.plan.has_changes()))
-            .map(|cluster| {
-                let display = &display;
-                async move {
-                    let scope = fleet.then_some(cluster.plan.cluster.as_str());
-                    let report =
-                        apply_plan(&cluster.plan, cluster.provider.as_ref(), display, scope).await;
-                    (cluster.plan.cluster.clone(), report)
-                }
-            })
-            .buffered(usize::from(args.parallelism))
-            .collect()
-            .await;
+    say!(json, "");
+    let interrupt = Interrupt::new();
+    interrupt::watch_signals(interrupt.clone(), on_first_signal, on_second_signal);
+    let display_mode = if args.quiet || json {
+        DisplayMode::Quiet
+    } else if std::io::stdout().is_terminal() {
+        DisplayMode::Terminal
+    } else {
+        DisplayMode::Log
+    };
+    let total_steps = ready.iter().map(|r| r.plan.steps().len()).sum();
+    let display = Display::new(display_mode, total_steps);
+    let reports: Vec<ClusterOutcome> = stream::iter(ready.iter().filter(|r| r.plan.has_changes()))
+        .map(|cluster| {
+            let display = &display;
+            let settings = &settings;
+            let interrupt = &interrupt;
+            async move { apply_cluster(cluster, fleet, settings, interrupt, display).await }
+        })
+        .buffered(usize::from(args.parallelism))
+        .collect()
+        .await;
+    display.finish();
     drop(display);
-    for (cluster, report) in &reports {
-        print_report(fleet.then_some(cluster.as_str()), report);
+    let interrupted = interrupt.requested();
+    for outcome in &reports {
+        print_report(json, fleet.then_some(outcome.cluster.as_str()), outcome);
     }
+    let total = reports
+        .iter()
+        .fold(Counts::default(), |sum, r| sum.add(r.report.counts()));
     if fleet {
-        let failed = reports.iter().filter(|(_, r)| r.failed() > 0).count();
-        outln!(
-            "\nFleet: {} clusters applied, {failed} with failures.",
+        let failed = reports.iter().filter(|r| !r.succeeded()).count();
+        say!(
+            json,
+            "\nFleet: {} clusters applied, {failed} with failures. Pools: {total}.",
             reports.len()
         );
     }
-    if reports.iter().any(|(_, r)| r.failed() > 0) {
+    if interrupted {
+        say!(
+            json,
+            "\nInterrupted: the operations that had started were waited for; {} not started. \
+             Run the same command again to finish the job (a plan made now starts from what \
+             is live).",
+            total.interrupted
+        );
+    }
+    if json {
+        print_json(&ready, &reports, interrupted);
+    }
+    if interrupted {
+        exit::INTERRUPTED
+    } else if reports.iter().any(|r| !r.succeeded()) {
         exit::ERROR
     } else {
         exit::OK
     }
 }
 
+fn settings(args: &ApplyArgs) -> Result<Settings, String> {
+    let timeouts = Timeouts::default().with(&args.timeouts)?;
+    let lock_wait = match args.lock_timeout.trim() {
+        "0" | "0s" | "0m" => Duration::ZERO,
+        text => timeouts::parse_duration(text).map_err(|why| {
+            format!("--lock-timeout {text}: {why} (write e.g. 0s, 90s, 10m)")
+        })?,
+    };
+    Ok(Settings {
+        timeouts,
+        lock_wait,
+    })
+}
+
+fn on_first_signal(interrupt: &Interrupt) {
+    let running = interrupt.running().len();
+    errln!(
+        "\nInterrupted: poolctl starts nothing new and waits for the {running} cloud \
+         operation(s) running now. Press Ctrl-C again to exit at once."
+    );
+}
+
+fn on_second_signal(interrupt: &Interrupt) {
+    let running = interrupt.running();
+    if running.is_empty() {
+        errln!("\nExiting at once. No cloud operation was running.");
+    } else {
+        errln!("\nExiting at once. These cloud operations are still running:");
+        for (id, what) in &running {
+            errln!("  {what}: {id}");
+        }
+        errln!(
+            "They go on in the cloud without poolctl. `poolctl plan` shows where they ended, \
+             and `poolctl apply` finishes the job. Each cluster's lock stays until it expires \
+             or `poolctl unlock` breaks it."
+        );
+    }
+    std::process::exit(i32::from(exit::INTERRUPTED));
+}
+
+/// One cluster's apply, as the report tells it.
+struct ClusterOutcome {
+    cluster: String,
+    provider: String,
+    source: String,
+    report: ApplyReport,
+    /// What kept the whole cluster from being applied (its lock), or went wrong after.
+    error: Option<String>,
+}
+
+impl ClusterOutcome {
+    fn succeeded(&self) -> bool {
+        self.error.is_none() && self.report.counts().complete()
+    }
+}
+
+/// Locks the cluster, runs its plan, unlocks it.
+async fn apply_cluster(
+    cluster: &Ready,
+    fleet: bool,
+    settings: &Settings,
+    interrupt: &Interrupt,
+    display: &Display,
+) -> ClusterOutcome {
+    let plan = &cluster.plan;
+    let provider = cluster.provider.as_ref();
+    let outcome = |report, error| ClusterOutcome {
+        cluster: plan.cluster.clone(),
+        provider: plan.provider.clone(),
+        source: cluster.source.clone(),
+        report,
+        error,
+    };
+    if interrupt.requested() {
+        return outcome(ApplyReport::none_attempted(plan, Outcome::Interrupted), None);
+    }
+    let request = LockRequest {
+        holder: lock::default_holder(),
+        lease: lease(plan, &settings.timeouts),
+        wait: settings.lock_wait,
+    };
+    let name = plan.cluster.clone();
+    let on_wait = move |holder: &lock::LockHolder| {
+        tracing::warn!(
+            "cluster {name} is locked by {} (key {}); waiting",
+            holder.holder,
+            holder.key
+        );
+    };
+    let held = match lock::acquire(provider, &request, &on_wait).await {
+        Ok(held) => held,
+        Err(err) => {
+            let line = format!("cluster {} was not changed: {err}", plan.cluster);
+            report(err);
+            let skipped = Outcome::Skipped(line.clone());
+            return outcome(ApplyReport::none_attempted(plan, skipped), Some(line));
+        }
+    };
+    let options = ExecOptions {
+        parallel: cluster.parallel,
+        timeouts: &settings.timeouts,
+        interrupt,
+        scope: fleet.then_some(plan.cluster.as_str()),
+    };
+    let applied = apply_plan(plan, provider, display, &options).await;
+    let error = match held.release(provider).await {
+        Ok(()) => None,
+        Err(err) => {
+            let line = format!(
+                "cluster {}: its pools were applied, but its lock could not be released: {err}",
+                plan.cluster
+            );
+            report(err);
+            Some(line)
+        }
+    };
+    outcome(applied, error)
+}
+
+/// How long a cluster's lock is held at most: every step one after another, each given
+/// its whole timeout for each provider call, and ten minutes to spare. An apply that
+/// dies leaves a lock that expires then (or that `poolctl unlock` breaks before).
+fn lease(plan: &Plan, timeouts: &Timeouts) -> Duration {
+    let steps = plan.steps();
+    let calls: Duration = steps
+        .iter()
+        .map(|step| {
+            let calls = step.change.calls.len().max(1) as u32 + 1;
+            timeouts.for_change(step.change) * calls
+        })
+        .sum();
+    calls + Duration::from_secs(600)
+}
+
 async fn prepare(
     input: &Input,
     args: &ApplyArgs,
+    scope: Scope<'_>,
     emulators: &Emulators,
 ) -> Result<Ready, NotReady> {
     match input {
         Input::Blueprint(path) => {
-            let cluster = plan_one(path, args.emulator, emulators)
+            let cluster = plan_one(path, args.emulator, emulators, scope)
                 .await
                 .map_err(|_| NotReady::Failed)?;
+            for kept in &cluster.protected {
+                errln!(
+                    "note: {}: pool {kept} is protected (protect = true) and stays",
+                    path.display()
+                );
+            }
+            let parallel = cluster
+                .blueprint
+                .cluster
+                .parallel_operations
+                .map_or_else(|| cluster.provider.parallel_operations(), |n| n as usize);
             Ok(Ready {
                 plan: cluster.planned.plan,
                 provider: cluster.provider,
                 reviewed: false,
+                source: path.display().to_string(),
+                parallel,
             })
         }
         Input::SavedPlan(path) => prepare_saved(path, emulators).await,
@@ -273,10 +547,16 @@ async fn prepare_saved(path: &Path, emulators: &Emulators) -> Result<Ready, NotR
         });
         return Err(NotReady::Stale);
     }
+    let parallel = blueprint
+        .cluster
+        .parallel_operations
+        .map_or_else(|| provider.parallel_operations(), |n| n as usize);
     Ok(Ready {
         plan: saved.plan,
         provider,
         reviewed: true,
+        source: shown,
+        parallel,
     })
 }
 
@@ -319,33 +599,104 @@ fn quoted(path: &str) -> String {
     }
 }
 
-fn print_report(cluster: Option<&str>, report: &ApplyReport) {
-    outln!();
+fn print_report(json: bool, cluster: Option<&str>, outcome: &ClusterOutcome) {
+    say!(json, "");
     if let Some(cluster) = cluster {
-        outln!("Cluster {cluster}:");
+        say!(json, "Cluster {cluster}:");
     }
+    let report = &outcome.report;
     for step in &report.steps {
         match &step.outcome {
             Outcome::Done => {}
-            Outcome::Failed(why) => outln!("  failed  {}: {why}", step.pool),
-            Outcome::Skipped(why) => outln!("  skipped {}: {why}", step.pool),
+            Outcome::Failed(why) => say!(json, "  failed  {}: {why}", step.pool),
+            Outcome::Skipped(why) => say!(json, "  skipped {}: {why}", step.pool),
+            Outcome::Interrupted => say!(
+                json,
+                "  not started {} ({}): poolctl was interrupted first",
+                step.pool,
+                step.action.symbol()
+            ),
         }
     }
-    let verdict = if report.failed() == 0 && report.skipped() == 0 {
+    if let Some(error) = &outcome.error {
+        say!(json, "  error: {error}");
+    }
+    let verdict = if outcome.succeeded() {
         "Apply complete!"
     } else {
         "Apply incomplete."
     };
-    outln!(
-        "{verdict} Pools: {} created, {} updated, {} replaced, {} deleted, {} failed, {} skipped, in {:.1}s.",
-        report.count(Action::Create),
-        report.count(Action::Update),
-        report.count(Action::Replace),
-        report.count(Action::Delete),
-        report.failed(),
-        report.skipped(),
+    say!(
+        json,
+        "{verdict} Pools: {}, in {:.1}s.",
+        report.counts(),
         report.wall_time().as_secs_f64(),
     );
+}
+
+/// The JSON report (`apply --json`); its shape is documented in docs/apply-json.md.
+#[derive(Serialize)]
+struct ReportDocument<'a> {
+    format_version: &'static str,
+    kind: &'static str,
+    /// Whether a SIGINT or SIGTERM stopped the run early.
+    interrupted: bool,
+    summary: Counts,
+    clusters: Vec<ClusterDocument<'a>>,
+}
+
+#[derive(Serialize)]
+struct ClusterDocument<'a> {
+    source: &'a str,
+    provider: &'a str,
+    cluster: &'a str,
+    /// `false` when it had nothing to change.
+    applied: bool,
+    summary: Counts,
+    seconds: f64,
+    error: Option<&'a str>,
+    pools: &'a [crate::apply::StepReport],
+}
+
+fn print_json(ready: &[Ready], reports: &[ClusterOutcome], interrupted: bool) {
+    let mut clusters = Vec::new();
+    for r in ready {
+        match reports.iter().find(|o| o.cluster == r.plan.cluster && o.source == r.source) {
+            Some(o) => clusters.push(ClusterDocument {
+                source: &o.source,
+                provider: &o.provider,
+                cluster: &o.cluster,
+                applied: true,
+                summary: o.report.counts(),
+                seconds: o.report.seconds,
+                error: o.error.as_deref(),
+                pools: &o.report.steps,
+            }),
+            None => clusters.push(ClusterDocument {
+                source: &r.source,
+                provider: &r.plan.provider,
+                cluster: &r.plan.cluster,
+                applied: false,
+                summary: Counts::default(),
+                seconds: 0.0,
+                error: None,
+                pools: &[],
+            }),
+        }
+    }
+    let document = ReportDocument {
+        format_version: "1",
+        kind: "poolctl-apply-report",
+        interrupted,
+        summary: clusters
+            .iter()
+            .fold(Counts::default(), |sum, c| sum.add(c.summary)),
+        clusters,
+    };
+    match serde_json::to_string_pretty(&document) {
+        Ok(text) => outln!("{text}"),
+        Err(e) => errln!("error: cannot encode the report as JSON: {e}"),
+    }
 }
 
 async fn confirm(target: &str) -> bool {

@@ -42,6 +42,9 @@ enum Command {
     Plan(plan::PlanArgs),
     /// Make the node pools match the blueprint.
     Apply(apply::ApplyArgs),
+    /// Delete every node pool poolctl manages in each blueprint's cluster (never pools
+    /// it did not create, never protected ones), after showing the plan.
+    Destroy(apply::ApplyArgs),
     /// Run the local emulator of the GKE, AKS and EKS node-pool APIs (for tests, demos and CI).
     Emulator(emulator::EmulatorArgs),
 }
@@ -54,6 +57,8 @@ pub mod exit {
     pub const CHANGES: u8 = 2;
     /// `apply SAVED_PLAN` refused: the blueprint or the live pools changed since the plan.
     pub const STALE_PLAN: u8 = 3;
+    /// `apply` stopped by SIGINT or SIGTERM (128 + SIGINT, as shells report it).
+    pub const INTERRUPTED: u8 = 130;
 }
 
 pub fn main() -> ExitCode {
@@ -74,7 +79,8 @@ pub fn main() -> ExitCode {
         match cli.command {
             Command::Validate(args) => validate::run(args),
             Command::Plan(args) => plan::run(args).await,
-            Command::Apply(args) => apply::run(args).await,
+            Command::Apply(args) => apply::run(args, apply::Mode::Apply).await,
+            Command::Destroy(args) => apply::run(args, apply::Mode::Destroy).await,
             Command::Emulator(args) => emulator::run(args).await,
         }
     });

@@ -6,7 +6,7 @@ use super::output::{errln, out, outln};
 use super::target::{self, Emulators};
 use super::{exit, report};
 use crate::blueprint::{self, Blueprint};
-use crate::plan::{plan_cluster, Plan, Planned, SavedPlan};
+use crate::plan::{plan_cluster, plan_destroy, Plan, Planned, SavedPlan};
 use crate::render::{self, Style};
 use futures::stream::{self, StreamExt};
 use poolctl_provider::Provider;
@@ -36,6 +36,18 @@ pub struct PlanArgs {
     /// How many clusters are read at once when planning a fleet.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
     pub parallelism: u16,
+    /// Plan only this pool (its name under [pools], or its cloud name); repeatable. The
+    /// plan is then partial: the other pools are not compared.
+    #[arg(long = "target", value_name = "POOL")]
+    pub targets: Vec<String>,
+}
+
+/// What a plan covers: the whole blueprint, some of its pools (`--target`), or the
+/// removal of every pool poolctl manages in the cluster (`destroy`).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Scope<'a> {
+    pub targets: &'a [String],
+    pub destroy: bool,
 }
 
 /// One planned cluster, with what `apply` needs to carry it out.
@@ -44,6 +56,8 @@ pub(super) struct ClusterPlan {
     pub blueprint: Blueprint,
     pub planned: Planned,
     pub provider: Box<dyn Provider>,
+    /// `destroy`: the protected pools it keeps.
+    pub protected: Vec<String>,
 }
 
 pub async fn run(args: PlanArgs) -> u8 {
@@ -66,8 +80,12 @@ pub async fn run(args: PlanArgs) -> u8 {
         return exit::ERROR;
     }
     let emulators = Emulators::default();
+    let scope = Scope {
+        targets: &args.targets,
+        destroy: false,
+    };
     let results: Vec<Result<ClusterPlan, String>> = stream::iter(paths.iter())
-        .map(|path| plan_one(path, args.emulator, &emulators))
+        .map(|path| plan_one(path, args.emulator, &emulators, scope))
         .buffered(usize::from(args.parallelism))
         .collect()
         .await;
@@ -173,20 +191,37 @@ pub(super) async fn plan_one(
     path: &Path,
     emulator: bool,
     emulators: &Emulators,
+    scope: Scope<'_>,
 ) -> Result<ClusterPlan, String> {
     let blueprint = blueprint::load(path).map_err(reported)?;
     target::check_available(&blueprint).map_err(reported)?;
     let provider = target::connect(&blueprint, emulator, emulators)
         .await
         .map_err(reported)?;
-    let planned = plan_cluster(&blueprint, provider.as_ref())
-        .await
-        .map_err(reported)?;
+    let (mut planned, protected) = if scope.destroy {
+        let destroyed = plan_destroy(&blueprint, provider.as_ref())
+            .await
+            .map_err(reported)?;
+        (destroyed.planned, destroyed.protected)
+    } else {
+        let planned = plan_cluster(&blueprint, provider.as_ref())
+            .await
+            .map_err(reported)?;
+        (planned, Vec::new())
+    };
+    if !scope.targets.is_empty() {
+        planned.plan.limit_to(scope.targets).map_err(|err| {
+            let line = format!("{}: {err}", path.display());
+            errln!("error: {line}");
+            line
+        })?;
+    }
     Ok(ClusterPlan {
         path: path.to_path_buf(),
         blueprint,
         planned,
         provider,
+        protected,
     })
 }
 

@@ -331,6 +331,7 @@ pub fn diff_pools(
         cluster: cluster.to_string(),
         changes,
         unmanaged,
+        targets: Vec::new(),
     }
 }
 

@@ -1,12 +1,14 @@
 //! Plans as data: what would change in a cluster's node pools and why. Planning only
 //! computes these values; `render` prints them and `apply` executes them.
 
+mod destroy;
 mod diff;
-mod ownership;
+pub(crate) mod ownership;
 mod saved;
 #[cfg(test)]
 mod tests;
 
+pub use destroy::{plan_destroy, Destroyed};
 pub use diff::{desired_pools, diff_pools, plan_cluster, DesiredPool, PlanError, Planned};
 pub use ownership::{BLUEPRINT_TAG, CLASS_TAG, POOL_TAG, PROTECT_TAG};
 pub use saved::{
@@ -133,6 +135,10 @@ pub struct Plan {
     pub changes: Vec<PoolChange>,
     /// Live pools poolctl did not create and the blueprint does not name: left alone.
     pub unmanaged: Vec<String>,
+    /// `--target`: the pools this plan was limited to. Empty for a plan of the whole
+    /// cluster; otherwise the other pools were not compared and may differ.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<String>,
 }
 
 /// A plan that takes away what a cluster needs to run: `apply` refuses it unless the
@@ -227,7 +233,44 @@ impl Summary {
     }
 }
 
+/// `--target` named a pool that is neither in the blueprint nor managed in the cluster.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("--target {}: no such pool in cluster {cluster} (its pools: {})", .unknown.join(", "), .known.join(", "))]
+pub struct UnknownTarget {
+    pub cluster: String,
+    pub unknown: Vec<String>,
+    pub known: Vec<String>,
+}
+
 impl Plan {
+    /// Keeps only the changes of the named pools (a logical name, or a cloud name), and
+    /// remembers that the plan is partial.
+    pub fn limit_to(&mut self, targets: &[String]) -> Result<(), UnknownTarget> {
+        let names = |c: &PoolChange| [c.pool.clone(), c.cloud_name.clone()];
+        let unknown: Vec<String> = targets
+            .iter()
+            .filter(|t| !self.changes.iter().any(|c| names(c).contains(t)))
+            .cloned()
+            .collect();
+        if !unknown.is_empty() {
+            let mut known: Vec<String> = self.changes.iter().map(|c| c.pool.clone()).collect();
+            known.sort();
+            known.dedup();
+            return Err(UnknownTarget {
+                cluster: self.cluster.clone(),
+                unknown,
+                known,
+            });
+        }
+        self.changes
+            .retain(|c| names(c).iter().any(|n| targets.contains(n)));
+        let mut targets = targets.to_vec();
+        targets.sort();
+        targets.dedup();
+        self.targets = targets;
+        Ok(())
+    }
+
     pub fn has_changes(&self) -> bool {
         self.changes.iter().any(|c| c.action != Action::NoOp)
     }
@@ -289,7 +332,11 @@ impl Plan {
             })
             .collect();
         let deletes = self.changes.iter().any(|c| c.action == Action::Delete);
-        if deletes && self.changes.iter().all(|c| c.action == Action::Delete) {
+        // A partial plan cannot tell: the pools it left out may stay.
+        if deletes
+            && self.targets.is_empty()
+            && self.changes.iter().all(|c| c.action == Action::Delete)
+        {
             hazards.push(Hazard::DeletesEveryPool);
         }
         hazards

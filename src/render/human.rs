@@ -47,15 +47,20 @@ pub fn human(plan: &Plan, style: Style) -> String {
     let mut out = String::new();
     let title = format!("{} cluster {}", plan.provider, plan.cluster);
     let _ = writeln!(out, "{}", style.bold(&title));
+    if let Some(partial) = super::partial_line(plan) {
+        let _ = writeln!(out, "{}", style.paint("33", &partial));
+    }
     if plan.is_clean() {
         let pools = match plan.changes.len() {
             1 => "1 pool".to_string(),
             n => format!("{n} pools"),
         };
-        let _ = writeln!(
-            out,
-            "\nNo changes. The node pools match the blueprint ({pools})."
-        );
+        let scope = if plan.targets.is_empty() {
+            "The node pools match the blueprint"
+        } else {
+            "The targeted pools match the blueprint"
+        };
+        let _ = writeln!(out, "\nNo changes. {scope} ({pools}).");
     } else {
         if plan.has_changes() {
             let _ = writeln!(

@@ -36,6 +36,9 @@ pub struct PlanDocument {
     /// Cloud names of live pools poolctl did not create and the blueprint does not name:
     /// left alone.
     pub unmanaged: Vec<String>,
+    /// The pools this plan was limited to with `--target`; empty for a plan of the whole
+    /// cluster. When not empty, the other pools were not compared.
+    pub targets: Vec<String>,
     /// The steps `poolctl apply` runs, in order: every create and update first (core pools
     /// first), then delete-first replacements, then every delete, a create-before-destroy
     /// replacement's old pool included. Nothing is deleted once a step has failed.
@@ -379,6 +382,7 @@ impl PlanDocument {
             },
             changes: plan.changes.iter().map(PoolChangeDocument::from).collect(),
             unmanaged: plan.unmanaged.clone(),
+            targets: plan.targets.clone(),
             steps: plan
                 .steps()
                 .iter()

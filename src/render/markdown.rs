@@ -198,6 +198,9 @@ fn render_cluster(out: &mut String, plan: &Plan) {
 }
 
 fn render_unmanaged(out: &mut String, plan: &Plan) {
+    if let Some(partial) = super::partial_line(plan) {
+        let _ = writeln!(out, "\n> **{partial}**");
+    }
     if plan.unmanaged.is_empty() {
         return;
     }
@@ -438,6 +441,7 @@ mod tests {
             cluster: "prod".into(),
             changes: Vec::new(),
             unmanaged: vec!["legacy".into()],
+            targets: Vec::new(),
         };
         let text = markdown(&plan);
         assert!(text.contains("**No changes.**"), "{text}");

@@ -116,6 +116,17 @@ pub(crate) fn step_line(step: &Step<'_>) -> String {
 }
 
 /// The warnings of a plan that `apply` refuses without `--allow-destroy-core`.
+/// The warning a partial (`--target`) plan carries.
+pub(crate) fn partial_line(plan: &Plan) -> Option<String> {
+    (!plan.targets.is_empty()).then(|| {
+        format!(
+            "Partial plan: limited to {} (--target). The other pools were not compared and \
+             may differ from the blueprint.",
+            plan.targets.join(", ")
+        )
+    })
+}
+
 pub(crate) fn hazard_lines(plan: &Plan) -> Vec<String> {
     plan.hazards()
         .iter()
