@@ -10,7 +10,7 @@
 //!
 //! Label and taint keys come with DNS prefixes, dots and slashes; zones in any order.
 
-use poolctl::apply::{apply_plan, Display};
+use poolctl::apply::{apply_plan, Display, DisplayMode, ExecOptions, Interrupt, Timeouts};
 use poolctl::blueprint;
 use poolctl::plan::{desired_pools, diff_pools, plan_cluster, DesiredPool, Plan};
 use poolctl_aks::{AksOptions, AksProvider};
@@ -347,8 +347,16 @@ impl Cloud {
             let first = plan_cluster(bp, self.provider.as_ref())
                 .await
                 .map_err(|e| format!("plan: {e:?}"))?;
-            let report =
-                apply_plan(&first.plan, self.provider.as_ref(), &Display::Lines, None).await;
+            let timeouts = Timeouts::default();
+            let interrupt = Interrupt::default();
+            let options = ExecOptions {
+                parallel: self.provider.parallel_operations(),
+                timeouts: &timeouts,
+                interrupt: &interrupt,
+                scope: None,
+            };
+            let display = Display::new(DisplayMode::Quiet, first.plan.steps().len());
+            let report = apply_plan(&first.plan, self.provider.as_ref(), &display, &options).await;
             if report.failed() > 0 {
                 return Err(format!("apply: {report:?}"));
             }

@@ -107,13 +107,19 @@ fn settle(
             if states[i] != State::Pending {
                 continue;
             }
-            let blocked = nodes[i]
+            let failed = nodes[i].needs.iter().find(|&&j| {
+                matches!(
+                    &states[j],
+                    State::Ended(Some(Outcome::Failed(_) | Outcome::Skipped(_)))
+                )
+            });
+            let never_started = nodes[i]
                 .needs
                 .iter()
-                .find(|&&j| states[j].ended() && !states[j].succeeded());
-            let outcome = match blocked {
+                .any(|&j| states[j] == State::Ended(Some(Outcome::Interrupted)));
+            let outcome = match failed {
                 Some(&j) => skipped(steps[i], steps[j]),
-                None if interrupted => Outcome::Interrupted,
+                None if interrupted || never_started => Outcome::Interrupted,
                 None => continue,
             };
             states[i] = State::Ended(Some(outcome));
