@@ -6,7 +6,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 /// A fault for requests whose method and path match. Its JSON form (for `POST /_emulator/faults`)
-/// is flat: `{"method":"POST","pathContains":"nodePools","times":1,"kind":"http","status":503,...}`.
+/// is flat: `{"method":"POST","pathContains":"nodePools","times":1,"kind":"http","status":503,...}`;
+/// the kinds' own fields follow `kind` (see [`FaultKind`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Fault {
@@ -62,6 +63,16 @@ pub enum FaultKind {
         #[serde(default)]
         message: String,
     },
+    /// Close the connection without an answer: no status line, no headers, so that the client
+    /// sees a connection error rather than an HTTP status. Before handling
+    /// (`{"kind":"drop"}`), the request has no effect; after handling
+    /// (`{"kind":"drop","afterHandling":true}`), it has taken effect and the client cannot know.
+    /// The request log keeps status 0 for the first, and the answer that was never sent for the
+    /// second.
+    Drop {
+        #[serde(default)]
+        after_handling: bool,
+    },
 }
 
 fn one() -> u32 {
@@ -90,6 +101,10 @@ pub(crate) struct BeforeHandling {
     pub answer: Option<(u16, serde_json::Value)>,
     /// Handle the request, then answer this error instead of the result.
     pub lose_answer: Option<InjectedError>,
+    /// Close the connection instead of handling the request.
+    pub drop_before: bool,
+    /// Handle the request, then close the connection instead of answering.
+    pub drop_after: bool,
 }
 
 #[derive(Debug, Default)]
@@ -110,10 +125,17 @@ impl FaultPlan {
         self.faults.clone()
     }
 
-    /// Uses up the first matching delay and the first matching HTTP error, answer and lost
-    /// answer, if any.
+    /// Uses up the first matching fault of each kind but failed operations (a delay, an HTTP
+    /// error, an answer, a lost answer, a dropped connection), if any.
     pub(crate) fn before_handling(&mut self, method: &str, path: &str) -> BeforeHandling {
         let mut before = BeforeHandling::default();
+        if let Some(index) = self.position(method, path, |k| matches!(k, FaultKind::Drop { .. })) {
+            if let FaultKind::Drop { after_handling } = self.faults[index].kind {
+                before.drop_before = !after_handling;
+                before.drop_after = after_handling;
+            }
+            self.use_up(index);
+        }
         if let Some(index) = self.position(method, path, |k| matches!(k, FaultKind::Answer { .. }))
         {
             if let FaultKind::Answer { status, body } = &self.faults[index].kind {
@@ -334,5 +356,46 @@ mod tests {
         let delay: Fault =
             serde_json::from_value(serde_json::json!({"kind": "delay", "millis": 5})).unwrap();
         assert_eq!(delay.kind, FaultKind::Delay { millis: 5 });
+        let drop: Fault = serde_json::from_value(serde_json::json!({"kind": "drop"})).unwrap();
+        assert_eq!(
+            drop.kind,
+            FaultKind::Drop {
+                after_handling: false
+            }
+        );
+        let after = FaultKind::Drop {
+            after_handling: true,
+        };
+        assert_eq!(
+            serde_json::to_value(&after).unwrap(),
+            serde_json::json!({"kind": "drop", "afterHandling": true})
+        );
+    }
+
+    #[test]
+    fn a_drop_is_used_up_with_the_other_kinds_of_the_same_request() {
+        let mut plan = FaultPlan::default();
+        plan.add(Fault {
+            method: None,
+            path_contains: Some("/a".into()),
+            times: 2,
+            kind: FaultKind::Drop {
+                after_handling: true,
+            },
+        });
+        plan.add(Fault {
+            method: None,
+            path_contains: Some("/a".into()),
+            times: 1,
+            kind: FaultKind::Delay { millis: 7 },
+        });
+        let first = plan.before_handling("GET", "/a");
+        assert!(first.drop_after && !first.drop_before);
+        assert_eq!(first.delay, Duration::from_millis(7));
+        let second = plan.before_handling("GET", "/a");
+        assert!(second.drop_after && second.delay.is_zero());
+        let third = plan.before_handling("GET", "/a");
+        assert!(!third.drop_after && !third.drop_before);
+        assert!(plan.list().is_empty());
     }
 }

@@ -303,8 +303,16 @@ impl Reply {
         Reply::json(err.code, wire::error(err))
     }
 
+    /// Without a message of its own, a FAILED_PRECONDITION reads like GKE's answer while another
+    /// operation runs on the cluster (terraform-google-kubernetes-engine PR #2469).
     fn injected(fault: InjectedError) -> Self {
-        let err = GkeError::new(fault.status, "", fault.message);
+        let message = match (fault.custom_message, fault.grpc_status.as_str()) {
+            (false, "FAILED_PRECONDITION") => "Cluster is running incompatible operation \
+                 operation-0000000000000-injected. Please wait and try again once it is done."
+                .to_string(),
+            _ => fault.message,
+        };
+        let err = GkeError::new(fault.status, "", message);
         let mut body = wire::error(&err);
         body["error"]["status"] = json!(fault.grpc_status);
         Reply::json(fault.status, body).retry_after(fault.retry_after_seconds)
@@ -350,6 +358,11 @@ async fn api(
     if !wait.is_zero() {
         tokio::time::sleep(wait).await;
     }
+    if before.drop_before {
+        // Nothing handled, nothing answered: the log keeps status 0.
+        tracing::debug!(method = %method, path, "emulator dropped the connection unhandled");
+        return dropped_connection();
+    }
     let injected = |fault: InjectedError| match (arm, aws) {
         (true, _) => aks::routes::injected(fault, method.as_str(), path),
         (_, true) => eks::routes::injected(fault, path),
@@ -391,8 +404,39 @@ async fn api(
         }
     };
     tracing::debug!(method = %method, path, status = reply.status, "emulator request");
+    // A request dropped after handling keeps the answer it was never sent, so that a test can
+    // tell what took effect.
     shared.set_answer(id, reply.status, reply.body.clone());
+    if before.drop_after {
+        tracing::debug!(method = %method, path, "emulator dropped the connection after handling");
+        return dropped_connection();
+    }
     reply.into_response()
+}
+
+/// A response that makes the server close the connection before anything of it is sent: hyper
+/// writes the head into its buffer, polls the body before flushing, and on the body's error
+/// drops the connection, so the client reads no status line, only the connection closing.
+fn dropped_connection() -> Response {
+    Response::new(axum::body::Body::new(Severed))
+}
+
+/// A response body that fails at once (see [`dropped_connection`]).
+struct Severed;
+
+impl axum::body::HttpBody for Severed {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, std::io::Error>>> {
+        std::task::Poll::Ready(Some(Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "injected fault: the connection is dropped",
+        ))))
+    }
 }
 
 fn dispatch(shared: &Shared, method: &str, path: &str, body: &[u8], base: &str) -> Reply {
