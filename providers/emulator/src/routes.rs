@@ -21,7 +21,7 @@ use crate::clock::Clock;
 use crate::contract;
 use crate::eks;
 use crate::eks::model::{EksClusterSpec, EksError, Model as EksModel};
-use crate::faults::{Fault, FaultPlan, InjectedError};
+use crate::faults::{Fault, FaultPlan, InjectedError, PlannedFault, Request};
 use crate::gke::model::{ClusterRef, ClusterSpec, GkeError, Model, Operation, OperationPace};
 use crate::gke::wire;
 use crate::persist::{Saved, StateFile};
@@ -105,7 +105,10 @@ impl Shared {
     }
 
     pub(crate) fn add_fault(&self, fault: Fault) {
-        lock(&self.faults).add(fault);
+        lock(&self.faults).add(PlannedFault {
+            fault,
+            body_contains: None,
+        });
     }
 
     pub(crate) fn clear_faults(&self) {
@@ -186,11 +189,10 @@ impl Shared {
     /// [`FaultPlan::with_failed_operation`]).
     pub(crate) fn with_failed_operation<T, E>(
         &self,
-        method: &str,
-        path: &str,
+        request: Request,
         start: impl FnOnce(Option<String>) -> Result<T, E>,
     ) -> Result<T, E> {
-        lock(&self.faults).with_failed_operation(method, path, start)
+        lock(&self.faults).with_failed_operation(request, start)
     }
 
     fn with_model<R>(&self, f: impl FnOnce(&mut Model, u64) -> R) -> R {
@@ -353,7 +355,11 @@ async fn api(
     });
     let arm = aks::routes::is_arm_path(path);
     let aws = eks::routes::is_eks_path(path);
-    let before = lock(&shared.faults).before_handling(method.as_str(), path);
+    let before = lock(&shared.faults).before_handling(Request {
+        method: method.as_str(),
+        path,
+        body: &body,
+    });
     let wait = before.delay + shared.latency;
     if !wait.is_zero() {
         tokio::time::sleep(wait).await;
@@ -597,9 +603,13 @@ impl Call<'_> {
             None => json!({}),
         };
         let result = self.shared.with_model(|model, now| {
-            lock(&self.shared.faults).with_failed_operation(self.method, self.path, |failure| {
-                start(model, &request, failure, now)
-            })
+            let at = Request {
+                method: self.method,
+                path: self.path,
+                body: self.body,
+            };
+            lock(&self.shared.faults)
+                .with_failed_operation(at, |failure| start(model, &request, failure, now))
         });
         Reply::from_result(result.map(|op| wire::operation(self.base, &op)))
     }
@@ -692,14 +702,14 @@ async fn clear_requests(State(shared): State<Arc<Shared>>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-async fn list_faults(State(shared): State<Arc<Shared>>) -> Json<Vec<Fault>> {
+async fn list_faults(State(shared): State<Arc<Shared>>) -> Json<Vec<PlannedFault>> {
     Json(lock(&shared.faults).list())
 }
 
 async fn add_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    match serde_json::from_slice::<Fault>(&body) {
+    match serde_json::from_slice::<PlannedFault>(&body) {
         Ok(fault) => {
-            shared.add_fault(fault.clone());
+            lock(&shared.faults).add(fault.clone());
             (StatusCode::CREATED, Json(fault)).into_response()
         }
         Err(e) => control_error(400, format!("Invalid fault: {e}.")).into_response(),

@@ -519,3 +519,41 @@ async fn operations_end_in_each_clouds_failed_state_with_the_faults_message() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_fault_is_aimed_at_one_pools_create_by_the_text_of_its_body() {
+    let h = Harness::start(0).await;
+    // GKE and EKS name the new pool in the body only.
+    for (cloud, name_field) in [(Cloud::Gke, "name"), (Cloud::Eks, "nodegroupName")] {
+        let set = h
+            .call(
+                "POST",
+                "/_emulator/faults",
+                Some(&json!({
+                    "method": "POST",
+                    "pathContains": cloud.create_path("gpu"),
+                    "bodyContains": format!("\"{name_field}\":\"gpu\""),
+                    "kind": "http",
+                    "status": 429,
+                    "retryAfterSeconds": 1
+                })),
+            )
+            .await;
+        assert_eq!(set.status, 201, "{:?}", set.body);
+        assert_eq!(
+            set.body["bodyContains"],
+            format!("\"{name_field}\":\"gpu\"")
+        );
+        let core = h.create(cloud, "core").await.expect("an answer");
+        assert!(matches!(core.status, 200 | 201), "{cloud:?}: {core:?}");
+        let gpu = h.create(cloud, "gpu").await.expect("an answer");
+        assert_eq!(gpu.status, 429, "{cloud:?}: {gpu:?}");
+        assert_eq!(gpu.header("retry-after"), Some("1"), "{cloud:?}");
+        let again = h.create(cloud, "gpu").await.expect("an answer");
+        assert!(matches!(again.status, 200 | 201), "{cloud:?}: {again:?}");
+    }
+    assert_eq!(
+        h.call("GET", "/_emulator/faults", None).await.body,
+        json!([])
+    );
+}

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::contract::{check_body, error_status};
 use super::model::{ClusterAt, EksError, Model, Nodegroup};
 use super::wire;
-use crate::faults::InjectedError;
+use crate::faults::{InjectedError, Request};
 use crate::reply::Reply;
 use crate::routes::{percent_decode, Shared};
 
@@ -213,6 +213,11 @@ pub(crate) fn handle(shared: &Shared, request: &EksRequest) -> Reply {
         cluster: cluster.to_string(),
     };
     let (region, cluster_name) = (at.region.as_str(), at.cluster.as_str());
+    let fault_target = Request {
+        method,
+        path: request.path,
+        body: request.body,
+    };
     let render =
         |group: &Nodegroup| json!({"nodegroup": wire::nodegroup(region, cluster_name, group)});
     let start = |operation: &str, act: &Act| {
@@ -221,9 +226,7 @@ pub(crate) fn handle(shared: &Shared, request: &EksRequest) -> Reply {
             Err(err) => return error(&err.on(cluster_name, None)),
         };
         from_result(shared.with_eks(|model, now| {
-            shared.with_failed_operation(method, request.path, |failure| {
-                act(model, &body, failure, now)
-            })
+            shared.with_failed_operation(fault_target, |failure| act(model, &body, failure, now))
         }))
     };
     match (rest, method) {
@@ -255,7 +258,7 @@ pub(crate) fn handle(shared: &Shared, request: &EksRequest) -> Reply {
                 .map(|g| render(&g))
         })),
         (["node-groups", group], "DELETE") => from_result(shared.with_eks(|model, now| {
-            shared.with_failed_operation(method, request.path, |failure| {
+            shared.with_failed_operation(fault_target, |failure| {
                 model
                     .delete_nodegroup(&at, group, failure, now)
                     .map(|g| render(&g))
