@@ -414,6 +414,20 @@ async fn each_clouds_conflict_answer_is_injected_in_its_own_words() {
     );
     assert_eq!(eks.body["clusterName"], "c");
     assert!(eks.body["message"].is_string(), "{:?}", eks.body);
+    // On a node group's own path, in the words of its answer while the group is updating.
+    let path = format!("{EKS_CLUSTER}/node-groups/a/update-config");
+    h.inject("POST", path.clone(), 1, conflict(409));
+    let busy = h
+        .call(
+            "POST",
+            &path,
+            Some(&json!({"scalingConfig": {"maxSize": 3}})),
+        )
+        .await;
+    assert_eq!(busy.status, 409);
+    assert_eq!(busy.body["nodegroupName"], "a");
+    let message = busy.body["message"].as_str().unwrap_or_default();
+    assert!(message.contains("is currently UPDATING"), "{message}");
 
     // EKS throttling and unavailability in its shape too.
     for (status, code) in [

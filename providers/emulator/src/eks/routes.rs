@@ -76,17 +76,22 @@ fn names(path: &str) -> (Option<String>, Option<String>) {
 }
 
 /// An injected error on an EKS path, in AWS's shape; `Retry-After` only when the fault asks.
+/// Without a message of its own, a ResourceInUseException on a node group's path reads like the
+/// emulator's answer while that group is being updated.
 pub(crate) fn injected(fault: InjectedError, path: &str) -> Reply {
     let code = fault
         .code
         .clone()
         .unwrap_or_else(|| code_for(fault.status).to_string());
-    let message = match (fault.custom_message, code.as_str()) {
-        (true, _) => fault.message.clone(),
-        (false, "ThrottlingException") => "Rate exceeded".to_string(),
-        (false, _) => format!("Injected fault: {code}."),
-    };
     let (cluster, nodegroup) = names(path);
+    let message = match (fault.custom_message, code.as_str(), &nodegroup) {
+        (true, _, _) => fault.message.clone(),
+        (false, "ThrottlingException", _) => "Rate exceeded".to_string(),
+        (false, "ResourceInUseException", Some(group)) => format!(
+            "Nodegroup {group} is currently UPDATING: wait until it is ACTIVE before starting another update or delete."
+        ),
+        (false, _, _) => format!("Injected fault: {code}."),
+    };
     let err = EksError {
         status: fault.status,
         code,
