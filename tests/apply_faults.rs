@@ -1,9 +1,11 @@
 //! The clouds' bad days, end to end through the CLI on GKE, AKS and EKS: throttling with
-//! Retry-After, 503s, connections dropped before and after the cloud handled the request,
-//! slow answers, operations that end in failure, and each cloud's conflict answer (GKE's 400
-//! FAILED_PRECONDITION "incompatible operation", AKS's 409 OperationNotAllowed, EKS's 409
-//! ResourceInUseException), injected into one emulator that every test shares, each test on a
-//! cluster of its own.
+//! Retry-After, 503s (and a short outage of three in a row), connections dropped before and
+//! after the cloud handled the request (creates, status polls, updates), slow answers, creates
+//! and updates whose operations end failed, and each cloud's conflict answer on creates and
+//! updates (GKE's 400 FAILED_PRECONDITION "incompatible operation", AKS's 409
+//! OperationNotAllowed, EKS's 409 ResourceInUseException), injected into one emulator that
+//! every test shares, each test on a cluster of its own. A test that finds a provider bug is
+//! ignored with the bug in its reason.
 //!
 //! Every faulted `poolctl apply --auto-approve` is held to the same promises, read from the
 //! emulator's request log and state:
@@ -378,7 +380,9 @@ fn run(cloud: Cloud, name: &str, scenario: fn(&Target) -> Scenario) {
     let created: Vec<&str> = creates.keys().map(String::as_str).collect();
     match (flow, &outcome) {
         (Flow::Create, Outcome::Converges) => assert_eq!(created, [CORE, WORK], "{context}"),
-        (Flow::Create, Outcome::WorkFails(_)) => assert_eq!(created[0], CORE, "{context}"),
+        (Flow::Create, Outcome::WorkFails(_)) => {
+            assert_eq!(created.first(), Some(&CORE), "{context}")
+        }
         (Flow::Update, _) => assert!(created.is_empty(), "{context}"),
     }
     let bound = expected + 2 * injected;
