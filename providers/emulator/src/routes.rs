@@ -21,7 +21,7 @@ use crate::clock::Clock;
 use crate::contract;
 use crate::eks;
 use crate::eks::model::{EksClusterSpec, EksError, Model as EksModel};
-use crate::faults::{Fault, FaultPlan, InjectedError};
+use crate::faults::{Fault, FaultPlan, InjectedError, PlannedFault, Request};
 use crate::gke::model::{ClusterRef, ClusterSpec, GkeError, Model, Operation, OperationPace};
 use crate::gke::wire;
 use crate::persist::{Saved, StateFile};
@@ -105,7 +105,10 @@ impl Shared {
     }
 
     pub(crate) fn add_fault(&self, fault: Fault) {
-        lock(&self.faults).add(fault);
+        lock(&self.faults).add(PlannedFault {
+            fault,
+            body_contains: None,
+        });
     }
 
     pub(crate) fn clear_faults(&self) {
@@ -186,11 +189,10 @@ impl Shared {
     /// [`FaultPlan::with_failed_operation`]).
     pub(crate) fn with_failed_operation<T, E>(
         &self,
-        method: &str,
-        path: &str,
+        request: Request,
         start: impl FnOnce(Option<String>) -> Result<T, E>,
     ) -> Result<T, E> {
-        lock(&self.faults).with_failed_operation(method, path, start)
+        lock(&self.faults).with_failed_operation(request, start)
     }
 
     fn with_model<R>(&self, f: impl FnOnce(&mut Model, u64) -> R) -> R {
@@ -303,8 +305,16 @@ impl Reply {
         Reply::json(err.code, wire::error(err))
     }
 
+    /// Without a message of its own, a FAILED_PRECONDITION reads like GKE's answer while another
+    /// operation runs on the cluster (terraform-google-kubernetes-engine PR #2469).
     fn injected(fault: InjectedError) -> Self {
-        let err = GkeError::new(fault.status, "", fault.message);
+        let message = match (fault.custom_message, fault.grpc_status.as_str()) {
+            (false, "FAILED_PRECONDITION") => "Cluster is running incompatible operation \
+                 operation-0000000000000-injected. Please wait and try again once it is done."
+                .to_string(),
+            _ => fault.message,
+        };
+        let err = GkeError::new(fault.status, "", message);
         let mut body = wire::error(&err);
         body["error"]["status"] = json!(fault.grpc_status);
         Reply::json(fault.status, body).retry_after(fault.retry_after_seconds)
@@ -345,10 +355,19 @@ async fn api(
     });
     let arm = aks::routes::is_arm_path(path);
     let aws = eks::routes::is_eks_path(path);
-    let before = lock(&shared.faults).before_handling(method.as_str(), path);
+    let before = lock(&shared.faults).before_handling(Request {
+        method: method.as_str(),
+        path,
+        body: &body,
+    });
     let wait = before.delay + shared.latency;
     if !wait.is_zero() {
         tokio::time::sleep(wait).await;
+    }
+    if before.drop_before {
+        // Nothing handled, nothing answered: the log keeps status 0.
+        tracing::debug!(method = %method, path, "emulator dropped the connection unhandled");
+        return dropped_connection();
     }
     let injected = |fault: InjectedError| match (arm, aws) {
         (true, _) => aks::routes::injected(fault, method.as_str(), path),
@@ -391,8 +410,39 @@ async fn api(
         }
     };
     tracing::debug!(method = %method, path, status = reply.status, "emulator request");
+    // A request dropped after handling keeps the answer it was never sent, so that a test can
+    // tell what took effect.
     shared.set_answer(id, reply.status, reply.body.clone());
+    if before.drop_after {
+        tracing::debug!(method = %method, path, "emulator dropped the connection after handling");
+        return dropped_connection();
+    }
     reply.into_response()
+}
+
+/// A response that makes the server close the connection before anything of it is sent: hyper
+/// writes the head into its buffer, polls the body before flushing, and on the body's error
+/// drops the connection, so the client reads no status line, only the connection closing.
+fn dropped_connection() -> Response {
+    Response::new(axum::body::Body::new(Severed))
+}
+
+/// A response body that fails at once (see [`dropped_connection`]).
+struct Severed;
+
+impl axum::body::HttpBody for Severed {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, std::io::Error>>> {
+        std::task::Poll::Ready(Some(Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "injected fault: the connection is dropped",
+        ))))
+    }
 }
 
 fn dispatch(shared: &Shared, method: &str, path: &str, body: &[u8], base: &str) -> Reply {
@@ -553,9 +603,13 @@ impl Call<'_> {
             None => json!({}),
         };
         let result = self.shared.with_model(|model, now| {
-            lock(&self.shared.faults).with_failed_operation(self.method, self.path, |failure| {
-                start(model, &request, failure, now)
-            })
+            let at = Request {
+                method: self.method,
+                path: self.path,
+                body: self.body,
+            };
+            lock(&self.shared.faults)
+                .with_failed_operation(at, |failure| start(model, &request, failure, now))
         });
         Reply::from_result(result.map(|op| wire::operation(self.base, &op)))
     }
@@ -648,14 +702,14 @@ async fn clear_requests(State(shared): State<Arc<Shared>>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-async fn list_faults(State(shared): State<Arc<Shared>>) -> Json<Vec<Fault>> {
+async fn list_faults(State(shared): State<Arc<Shared>>) -> Json<Vec<PlannedFault>> {
     Json(lock(&shared.faults).list())
 }
 
 async fn add_fault(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    match serde_json::from_slice::<Fault>(&body) {
+    match serde_json::from_slice::<PlannedFault>(&body) {
         Ok(fault) => {
-            shared.add_fault(fault.clone());
+            lock(&shared.faults).add(fault.clone());
             (StatusCode::CREATED, Json(fault)).into_response()
         }
         Err(e) => control_error(400, format!("Invalid fault: {e}.")).into_response(),

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::contract::{check_agent_pool, embedded_contract};
 use super::model::{ArmError, ClusterAt, OperationError, Preconditions};
 use super::wire;
-use crate::faults::InjectedError;
+use crate::faults::{InjectedError, Request};
 use crate::reply::Reply;
 use crate::routes::{percent_decode, Shared};
 
@@ -340,6 +340,15 @@ impl Call<'_> {
         }
     }
 
+    /// This request, as the fault plan matches it.
+    fn fault_target(&self) -> Request<'_> {
+        Request {
+            method: self.request.method,
+            path: self.request.path,
+            body: self.request.body,
+        }
+    }
+
     fn failure(message: Option<String>) -> Option<OperationError> {
         message.map(|message| OperationError {
             code: FAILED_OPERATION_CODE.to_string(),
@@ -354,9 +363,9 @@ impl Call<'_> {
             Err(err) => return error(&err),
         };
         let conditions = self.preconditions();
-        let (method, path) = (self.request.method, self.request.path);
+        let target = self.fault_target();
         let result = self.shared.with_aks(|model, now| {
-            let outcome = self.shared.with_failed_operation(method, path, |failure| {
+            let outcome = self.shared.with_failed_operation(target, |failure| {
                 model.put_pool(
                     at,
                     pool,
@@ -389,9 +398,9 @@ impl Call<'_> {
     /// DELETE: 202 with the operation result's Location, or 204 when there is no such pool.
     fn delete(&self, at: &ClusterAt, pool: &str) -> Reply {
         let conditions = self.preconditions();
-        let (method, path) = (self.request.method, self.request.path);
+        let target = self.fault_target();
         let result = self.shared.with_aks(|model, now| {
-            self.shared.with_failed_operation(method, path, |failure| {
+            self.shared.with_failed_operation(target, |failure| {
                 match model.delete_pool(at, pool, &conditions, Self::failure(failure), now) {
                     Ok(Some(operation)) => Ok(operation),
                     // Nothing started (`Err(None)`): a FailOperation fault waits for a later request.

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::contract::{check_body, error_status};
 use super::model::{ClusterAt, EksError, Model, Nodegroup};
 use super::wire;
-use crate::faults::InjectedError;
+use crate::faults::{InjectedError, Request};
 use crate::reply::Reply;
 use crate::routes::{percent_decode, Shared};
 
@@ -76,17 +76,22 @@ fn names(path: &str) -> (Option<String>, Option<String>) {
 }
 
 /// An injected error on an EKS path, in AWS's shape; `Retry-After` only when the fault asks.
+/// Without a message of its own, a ResourceInUseException on a node group's path reads like the
+/// emulator's answer while that group is being updated.
 pub(crate) fn injected(fault: InjectedError, path: &str) -> Reply {
     let code = fault
         .code
         .clone()
         .unwrap_or_else(|| code_for(fault.status).to_string());
-    let message = match (fault.custom_message, code.as_str()) {
-        (true, _) => fault.message.clone(),
-        (false, "ThrottlingException") => "Rate exceeded".to_string(),
-        (false, _) => format!("Injected fault: {code}."),
-    };
     let (cluster, nodegroup) = names(path);
+    let message = match (fault.custom_message, code.as_str(), &nodegroup) {
+        (true, _, _) => fault.message.clone(),
+        (false, "ThrottlingException", _) => "Rate exceeded".to_string(),
+        (false, "ResourceInUseException", Some(group)) => format!(
+            "Nodegroup {group} is currently UPDATING: wait until it is ACTIVE before starting another update or delete."
+        ),
+        (false, _, _) => format!("Injected fault: {code}."),
+    };
     let err = EksError {
         status: fault.status,
         code,
@@ -213,6 +218,11 @@ pub(crate) fn handle(shared: &Shared, request: &EksRequest) -> Reply {
         cluster: cluster.to_string(),
     };
     let (region, cluster_name) = (at.region.as_str(), at.cluster.as_str());
+    let fault_target = Request {
+        method,
+        path: request.path,
+        body: request.body,
+    };
     let render =
         |group: &Nodegroup| json!({"nodegroup": wire::nodegroup(region, cluster_name, group)});
     let start = |operation: &str, act: &Act| {
@@ -221,9 +231,7 @@ pub(crate) fn handle(shared: &Shared, request: &EksRequest) -> Reply {
             Err(err) => return error(&err.on(cluster_name, None)),
         };
         from_result(shared.with_eks(|model, now| {
-            shared.with_failed_operation(method, request.path, |failure| {
-                act(model, &body, failure, now)
-            })
+            shared.with_failed_operation(fault_target, |failure| act(model, &body, failure, now))
         }))
     };
     match (rest, method) {
@@ -255,7 +263,7 @@ pub(crate) fn handle(shared: &Shared, request: &EksRequest) -> Reply {
                 .map(|g| render(&g))
         })),
         (["node-groups", group], "DELETE") => from_result(shared.with_eks(|model, now| {
-            shared.with_failed_operation(method, request.path, |failure| {
+            shared.with_failed_operation(fault_target, |failure| {
                 model
                     .delete_nodegroup(&at, group, failure, now)
                     .map(|g| render(&g))
