@@ -3,6 +3,7 @@
 
 mod display;
 mod executor;
+pub mod lock;
 
 pub use display::Display;
 pub use executor::{apply_plan, ApplyReport, Outcome, StepReport};

@@ -7,6 +7,7 @@ mod inputs;
 mod output;
 mod plan;
 mod target;
+mod unlock;
 mod validate;
 
 use output::errln;
@@ -44,6 +45,9 @@ enum Command {
     Apply(apply::ApplyArgs),
     /// Run the local emulator of the GKE, AKS and EKS node-pool APIs (for tests, demos and CI).
     Emulator(emulator::EmulatorArgs),
+    /// Show the cluster lock of a blueprint's cluster and break it (expired records; live
+    /// ones with --force).
+    Unlock(unlock::UnlockArgs),
 }
 
 /// Exit codes shared by every command.
@@ -76,6 +80,7 @@ pub fn main() -> ExitCode {
             Command::Plan(args) => plan::run(args).await,
             Command::Apply(args) => apply::run(args).await,
             Command::Emulator(args) => emulator::run(args).await,
+            Command::Unlock(args) => unlock::run(args).await,
         }
     });
     ExitCode::from(code)
