@@ -243,3 +243,4 @@ pub fn stderr_of(output: &std::process::Output) -> String {
 pub mod aks;
 pub mod contract;
 pub mod eks;
+pub mod lock;
