@@ -418,3 +418,64 @@ fn unlock_with_a_key_removes_that_live_lock_only() {
         .block_on(held.release(provider.as_ref()))
         .expect("releasing a removed lock is no error");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gke_reads_the_labels_again_when_their_fingerprint_moved() {
+    let emu = emulator().await;
+    let endpoint = emu.endpoint();
+    let provider = Cloud::Gke.provider(&endpoint).await;
+    // GKE's refusal of a stale fingerprint, once: its "try again" must not make poolctl send
+    // the same stale request again and again, but read the labels afresh.
+    let fault = serde_json::json!({
+        "method": "POST",
+        "pathContains": ":setResourceLabels",
+        "times": 1,
+        "kind": "http",
+        "status": 400,
+        "grpcStatus": "FAILED_PRECONDITION",
+        "message": "Labels could not be set due to fingerprint mismatch; try again with the proper fingerprint: incorrect fingerprint supplied was \"0badf00d\", the expected one is \"a9dc16a7\".",
+    });
+    let added = reqwest::Client::new()
+        .post(format!("{endpoint}/_emulator/faults"))
+        .json(&fault)
+        .send()
+        .await
+        .expect("emulator answers");
+    assert!(added.status().is_success(), "{:?}", added.text().await);
+    let started = std::time::Instant::now();
+    provider
+        .put_lock_record("poolctl-lock-0a1b2c3d", &record(0, 600, "me"))
+        .await
+        .expect("written after a fresh read");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let writes: Vec<(u16, Option<String>)> = emu
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with(":setResourceLabels"))
+        .map(|r| {
+            let print = r
+                .body
+                .as_ref()
+                .and_then(|b| b["labelFingerprint"].as_str())
+                .map(str::to_string);
+            (r.status, print)
+        })
+        .collect();
+    assert_eq!(writes.len(), 2, "{writes:?}");
+    assert_eq!(writes[0].0, 400);
+    assert_eq!(writes[1].0, 200);
+    // Each write carried the fingerprint of a read, and the second came after a new read.
+    let reads_between = emu
+        .requests()
+        .iter()
+        .skip_while(|r| !(r.method == "POST" && r.status == 400))
+        .take_while(|r| !(r.method == "POST" && r.status == 200))
+        .filter(|r| r.method == "GET" && r.path.ends_with("/clusters/analytics"))
+        .count();
+    assert_eq!(reads_between, 1);
+    let records = provider.lock_records().await.expect("records");
+    assert_eq!(
+        records.keys().collect::<Vec<_>>(),
+        ["poolctl-lock-0a1b2c3d"]
+    );
+}
