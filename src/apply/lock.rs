@@ -206,15 +206,22 @@ pub enum LockError {
         /// How long poolctl waited before giving up.
         waited: Duration,
     },
-    /// Reading or writing the lock records failed.
+    /// Reading or writing the lock records failed. (Not a `source`: the message already
+    /// says it, and diagnostics would print it twice.)
     #[error("cluster lock: {0}")]
-    Provider(#[from] ProviderError),
+    Provider(ProviderError),
     /// Other runs kept taking the lock at the same moment, round after round.
     #[error("could not take the cluster lock: {rounds} attempts met another run taking it at the same moment")]
     Contended { rounds: u32 },
     /// The request cannot make a lock.
     #[error("cluster lock: {0}")]
     Invalid(String),
+}
+
+impl From<ProviderError> for LockError {
+    fn from(err: ProviderError) -> Self {
+        LockError::Provider(err)
+    }
 }
 
 fn waited_text(waited: Duration) -> String {
