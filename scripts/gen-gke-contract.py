@@ -25,13 +25,15 @@ DEFAULT_SPEC = Path(
 )
 DEFAULT_OUT = ROOT / "providers" / "emulator" / "src" / "gke" / "contract.json"
 
-# The request messages of the node-pool calls the emulator serves.
+# The request messages of the calls the emulator serves: the node-pool calls, and the
+# cluster's setResourceLabels (where poolctl keeps its cluster lock).
 ROOTS = [
     "CreateNodePoolRequest",
     "UpdateNodePoolRequest",
     "SetNodePoolAutoscalingRequest",
     "SetNodePoolSizeRequest",
     "SetNodePoolManagementRequest",
+    "SetLabelsRequest",
 ]
 
 # Everything a body validator needs; descriptions and read-only markers are dropped.

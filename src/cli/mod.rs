@@ -7,6 +7,7 @@ mod inputs;
 mod output;
 mod plan;
 mod target;
+mod unlock;
 mod validate;
 
 use output::errln;
@@ -47,6 +48,9 @@ enum Command {
     Destroy(apply::ApplyArgs),
     /// Run the local emulator of the GKE, AKS and EKS node-pool APIs (for tests, demos and CI).
     Emulator(emulator::EmulatorArgs),
+    /// Show the cluster lock of a blueprint's cluster and break it (expired records; live
+    /// ones with --force).
+    Unlock(unlock::UnlockArgs),
 }
 
 /// Exit codes shared by every command.
@@ -82,6 +86,7 @@ pub fn main() -> ExitCode {
             Command::Apply(args) => apply::run(args, apply::Mode::Apply).await,
             Command::Destroy(args) => apply::run(args, apply::Mode::Destroy).await,
             Command::Emulator(args) => emulator::run(args).await,
+            Command::Unlock(args) => unlock::run(args).await,
         }
     });
     ExitCode::from(code)

@@ -244,3 +244,4 @@ pub mod aks;
 pub mod contract;
 pub mod eks;
 pub mod faults;
+pub mod lock;

@@ -17,6 +17,7 @@
 mod auth;
 mod client;
 mod convert;
+mod lock;
 mod lro;
 mod wire;
 
@@ -496,6 +497,18 @@ impl Provider for AksProvider {
 
     fn capabilities(&self) -> &'static CapabilityTable {
         &poolctl_provider::capability::AKS
+    }
+
+    async fn lock_records(&self) -> ProviderResult<std::collections::BTreeMap<String, String>> {
+        self.read_lock_records().await
+    }
+
+    async fn put_lock_record(&self, key: &str, value: &str) -> ProviderResult<()> {
+        self.write_lock_record(key, value).await
+    }
+
+    async fn remove_lock_record(&self, key: &str) -> ProviderResult<()> {
+        self.delete_lock_record(key).await
     }
 
     async fn cluster(&self) -> ProviderResult<ClusterInfo> {

@@ -15,6 +15,7 @@ mod connect;
 mod convert;
 mod deltas;
 mod errors;
+mod lock;
 mod retry;
 mod wait;
 
@@ -390,6 +391,18 @@ impl Provider for EksProvider {
 
     fn capabilities(&self) -> &'static CapabilityTable {
         &poolctl_provider::capability::EKS
+    }
+
+    async fn lock_records(&self) -> ProviderResult<std::collections::BTreeMap<String, String>> {
+        self.read_lock_records().await
+    }
+
+    async fn put_lock_record(&self, key: &str, value: &str) -> ProviderResult<()> {
+        self.write_lock_record(key, value).await
+    }
+
+    async fn remove_lock_record(&self, key: &str) -> ProviderResult<()> {
+        self.delete_lock_record(key).await
     }
 
     /// EKS changes different node groups of a cluster at once (one update at a time per

@@ -1,10 +1,12 @@
 //! A local emulator of three managed-Kubernetes node-pool APIs for poolctl's quickstart and
 //! tests, on one HTTP server routed by path:
 //!
-//! - **GKE**: the node-pool API of container v1 (`/v1/projects/...`) plus Compute instance
-//!   groups (`/compute/v1/...`);
+//! - **GKE**: the node-pool API of container v1 (`/v1/projects/...`), the cluster's resource
+//!   labels (`clusters/{c}:setResourceLabels`, guarded by `labelFingerprint`), plus Compute
+//!   instance groups (`/compute/v1/...`);
 //! - **AKS**: the agent-pool API of ARM's Microsoft.ContainerService at api-version 2026-08-01
-//!   (`/subscriptions/...`): managed clusters, agent pools, async operations;
+//!   (`/subscriptions/...`): managed clusters, agent pools, async operations; and the managed
+//!   cluster's tags through ARM's Tags API (`.../providers/Microsoft.Resources/tags/default`);
 //! - **EKS**: the managed node-group API of EKS 2017-11-01 (REST-JSON, `/clusters/...` and
 //!   `/tags/...`): clusters, node groups, their updates and tags, in the region of each
 //!   request's SigV4 credential scope.

@@ -506,6 +506,16 @@ impl Call<'_> {
                     model.cluster(&at, now).map(|c| wire::cluster(base, c))
                 }))
             }
+            // Custom methods on the cluster (`clusters/c:setResourceLabels`).
+            (["clusters", cluster_and_verb], "POST") => match cluster_and_verb.split_once(':') {
+                Some((cluster, "setResourceLabels")) => {
+                    let at = self.cluster(cluster);
+                    self.mutate(Some("SetLabelsRequest"), |model, request, failure, now| {
+                        model.set_resource_labels(&at, request, failure, now)
+                    })
+                }
+                _ => method_not_found(),
+            },
             (["clusters", cluster, "nodePools"], "GET") => {
                 let at = self.cluster(cluster);
                 Reply::from_result(self.shared.with_model(|model, now| {

@@ -1140,3 +1140,154 @@ async fn the_official_examples_are_accepted_and_answered_in_their_shape() {
         dir.display()
     );
 }
+
+/// The managed cluster's tags resource (ARM's Tags API at its own api-version).
+fn tags_path() -> String {
+    format!("{CLUSTER}/providers/Microsoft.Resources/tags/default?api-version=2021-04-01")
+}
+
+#[tokio::test]
+async fn cluster_tags_merge_and_delete_by_name_through_arms_tags_api() {
+    let h = Harness::with_cluster(0).await;
+    let read = h.call("GET", &tags_path(), None, &[]).await;
+    assert_eq!(read.status, 200, "{}", read.body);
+    assert_eq!(
+        read.body,
+        json!({
+            "id": format!("{CLUSTER}/providers/Microsoft.Resources/tags/default"),
+            "name": "default",
+            "type": "Microsoft.Resources/tags",
+            "properties": {"tags": {}},
+        })
+    );
+
+    let patch = |operation: &str, tags: Value| json!({"operation": operation, "properties": {"tags": tags}});
+    let merged = h
+        .call(
+            "PATCH",
+            &tags_path(),
+            Some(patch("Merge", json!({"costCenter": "42"}))),
+            &[],
+        )
+        .await;
+    assert_eq!(merged.status, 200, "{}", merged.body);
+    // Someone else's tag, written between two of ours, stays: Merge names only its own.
+    let ours = h
+        .call(
+            "PATCH",
+            &tags_path(),
+            Some(patch("Merge", json!({"poolctl-lock-0a1b2c3d": "1_2_me"}))),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        ours.body["properties"]["tags"],
+        json!({"costCenter": "42", "poolctl-lock-0a1b2c3d": "1_2_me"})
+    );
+    // The managed cluster shows the same tags.
+    let cluster = h.call("GET", CLUSTER, None, &[]).await;
+    assert_eq!(cluster.body["tags"]["costCenter"], "42");
+
+    // Delete by name and value: a different value deletes nothing, the right one does.
+    let kept = h
+        .call(
+            "PATCH",
+            &tags_path(),
+            Some(patch("Delete", json!({"poolctl-lock-0a1b2c3d": "other"}))),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        kept.body["properties"]["tags"].as_object().unwrap().len(),
+        2
+    );
+    let deleted = h
+        .call(
+            "PATCH",
+            &tags_path(),
+            Some(patch("Delete", json!({"poolctl-lock-0a1b2c3d": "1_2_me"}))),
+            &[],
+        )
+        .await;
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    assert_eq!(
+        deleted.body["properties"]["tags"],
+        json!({"costCenter": "42"})
+    );
+    // Deleting what is not there is no error.
+    let again = h
+        .call(
+            "PATCH",
+            &tags_path(),
+            Some(patch("Delete", json!({"poolctl-lock-0a1b2c3d": "1_2_me"}))),
+            &[],
+        )
+        .await;
+    assert_eq!(again.status, 200, "{}", again.body);
+
+    // Strict bodies, reserved characters, api-versions and missing clusters.
+    let unknown = h
+        .call(
+            "PATCH",
+            &tags_path(),
+            Some(json!({"operation": "Merge", "tags": {"a": "b"}})),
+            &[],
+        )
+        .await;
+    assert_eq!(unknown.status, 400, "{}", unknown.body);
+    assert_eq!(unknown.code(), "InvalidRequestContent");
+    let reserved = h
+        .call(
+            "PATCH",
+            &tags_path(),
+            Some(patch("Merge", json!({"a/b": "c"}))),
+            &[],
+        )
+        .await;
+    assert_eq!(reserved.status, 400, "{}", reserved.body);
+    assert_eq!(reserved.code(), "InvalidTagNameCharacters");
+    let wrong_version = h
+        .call(
+            "GET",
+            &format!("{CLUSTER}/providers/Microsoft.Resources/tags/default?{API}"),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(wrong_version.status, 400, "{}", wrong_version.body);
+    assert_eq!(wrong_version.code(), "InvalidApiVersionParameter");
+    let missing = h
+        .call(
+            "GET",
+            "/subscriptions/sub1/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/nope/providers/Microsoft.Resources/tags/default?api-version=2021-04-01",
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(missing.status, 404, "{}", missing.body);
+    assert_eq!(missing.code(), "ResourceNotFound");
+}
+
+#[tokio::test]
+async fn cluster_tags_survive_a_restart_with_the_same_state_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = EmulatorConfig {
+        state_dir: Some(dir.path().to_path_buf()),
+        auto_create_clusters: true,
+        ..config(0)
+    };
+    let first = Harness::start(config.clone()).await;
+    let merged = first
+        .call(
+            "PATCH",
+            &tags_path(),
+            Some(json!({"operation": "Merge", "properties": {"tags": {"kept": "yes"}}})),
+            &[],
+        )
+        .await;
+    assert_eq!(merged.status, 200, "{}", merged.body);
+    first.emulator.shutdown().await;
+    let second = Harness::start(config).await;
+    let read = second.call("GET", &tags_path(), None, &[]).await;
+    assert_eq!(read.body["properties"]["tags"], json!({"kept": "yes"}));
+}

@@ -917,3 +917,64 @@ async fn faults_answer_in_the_aws_error_shape_and_requests_record_answers() {
         Some(json!({"message": "Rate exceeded", "clusterName": "c1"}))
     );
 }
+
+#[tokio::test]
+async fn cluster_tags_are_set_listed_and_removed_per_key_on_the_cluster_arn() {
+    let h = Harness::with_cluster(0).await;
+    let cluster = h.call("GET", "/clusters/c1", None).await;
+    assert_eq!(cluster.status, 200, "{}", cluster.body);
+    let arn = cluster.body["cluster"]["arn"]
+        .as_str()
+        .expect("DescribeCluster names the ARN")
+        .to_string();
+    assert_eq!(arn, "arn:aws:eks:eu-west-1:123456789012:cluster/c1");
+    let path = format!("/tags/{}", encode(&arn));
+    let listed = h.call("GET", &path, None).await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert_eq!(listed.body["tags"], json!({}));
+
+    for tags in [
+        json!({"team": "data"}),
+        json!({"poolctl-lock-0a1b2c3d": "1_2_me"}),
+    ] {
+        let tagged = h.call("POST", &path, Some(json!({ "tags": tags }))).await;
+        assert_eq!(tagged.status, 200, "{}", tagged.body);
+    }
+    let listed = h.call("GET", &path, None).await;
+    assert_eq!(
+        listed.body["tags"],
+        json!({"team": "data", "poolctl-lock-0a1b2c3d": "1_2_me"})
+    );
+    assert_eq!(
+        h.call("GET", "/clusters/c1", None).await.body["cluster"]["tags"],
+        listed.body["tags"]
+    );
+    // UntagResource removes only the keys it names; an absent key is no error.
+    for _ in 0..2 {
+        let untagged = h
+            .call(
+                "DELETE",
+                &format!("{path}?tagKeys=poolctl-lock-0a1b2c3d"),
+                None,
+            )
+            .await;
+        assert_eq!(untagged.status, 200, "{}", untagged.body);
+    }
+    assert_eq!(
+        h.call("GET", &path, None).await.body["tags"],
+        json!({"team": "data"})
+    );
+    // A cluster of another region is another ARN.
+    let elsewhere = h
+        .call(
+            "GET",
+            &format!(
+                "/tags/{}",
+                encode("arn:aws:eks:us-east-1:123456789012:cluster/c1")
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(elsewhere.status, 404, "{}", elsewhere.body);
+    assert_eq!(elsewhere.error_type(), "NotFoundException");
+}

@@ -966,3 +966,144 @@ async fn control_api_snapshot_and_cluster_errors() {
         .await;
     assert_eq!(faults.status, 400);
 }
+
+#[tokio::test]
+async fn resource_labels_change_by_fingerprint_through_an_operation() {
+    let h = Harness::with_cluster(1).await;
+    let cluster = h.call("GET", CLUSTER, None).await.body;
+    let first = cluster["labelFingerprint"]
+        .as_str()
+        .expect("a fingerprint")
+        .to_string();
+    assert_eq!(first.len(), 8, "{first}");
+    assert!(cluster.get("resourceLabels").is_none(), "{cluster}");
+
+    let set = h
+        .call(
+            "POST",
+            &format!("{CLUSTER}:setResourceLabels"),
+            Some(json!({
+                "resourceLabels": {"team": "data", "poolctl-lock-0a1b2c3d": "1_2_me"},
+                "labelFingerprint": first,
+            })),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    assert_eq!(set.body["operationType"], "SET_LABELS");
+    assert_eq!(set.body["status"], "RUNNING");
+    assert!(set.body["targetLink"]
+        .as_str()
+        .is_some_and(|t| t.ends_with("/v1/projects/p/locations/europe-west1/clusters/c")));
+    let done = h.wait(&set.body).await;
+    assert!(done.get("error").is_none(), "{done}");
+
+    let cluster = h.call("GET", CLUSTER, None).await.body;
+    assert_eq!(
+        cluster["resourceLabels"],
+        json!({"team": "data", "poolctl-lock-0a1b2c3d": "1_2_me"})
+    );
+    let second = cluster["labelFingerprint"].as_str().unwrap().to_string();
+    assert_ne!(first, second);
+
+    // A writer that read before the change holds a stale fingerprint: refused, nothing changes.
+    let stale = h
+        .call(
+            "POST",
+            &format!("{CLUSTER}:setResourceLabels"),
+            Some(json!({"resourceLabels": {"team": "ml"}, "labelFingerprint": first})),
+        )
+        .await;
+    assert_eq!(stale.status, 400, "{}", stale.body);
+    assert_eq!(stale.body["error"]["status"], "FAILED_PRECONDITION");
+    let message = stale.body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("fingerprint mismatch"), "{message}");
+    assert!(message.contains(&second), "{message}");
+    // So is one that sends none.
+    let none = h
+        .call(
+            "POST",
+            &format!("{CLUSTER}:setResourceLabels"),
+            Some(json!({"resourceLabels": {"team": "ml"}})),
+        )
+        .await;
+    assert_eq!(none.status, 400, "{}", none.body);
+    assert_eq!(
+        h.call("GET", CLUSTER, None).await.body["resourceLabels"]["team"],
+        "data"
+    );
+
+    // The map is replaced whole: sending none clears them.
+    let cleared = h
+        .call(
+            "POST",
+            &format!("{CLUSTER}:setResourceLabels"),
+            Some(json!({"resourceLabels": {}, "labelFingerprint": second})),
+        )
+        .await;
+    assert_eq!(cleared.status, 200, "{}", cleared.body);
+    h.wait(&cleared.body).await;
+    let cluster = h.call("GET", CLUSTER, None).await.body;
+    assert!(cluster.get("resourceLabels").is_none(), "{cluster}");
+
+    // Bodies are checked against the contract's SetLabelsRequest, and labels against GCP's rules.
+    let print = cluster["labelFingerprint"].as_str().unwrap().to_string();
+    let unknown = h
+        .call(
+            "POST",
+            &format!("{CLUSTER}:setResourceLabels"),
+            Some(json!({"labels": {"a": "b"}, "labelFingerprint": print})),
+        )
+        .await;
+    assert_eq!(unknown.status, 400, "{}", unknown.body);
+    assert_eq!(unknown.body["error"]["status"], "INVALID_ARGUMENT");
+    let upper = h
+        .call(
+            "POST",
+            &format!("{CLUSTER}:setResourceLabels"),
+            Some(json!({"resourceLabels": {"Team": "b"}, "labelFingerprint": print})),
+        )
+        .await;
+    assert_eq!(upper.status, 400, "{}", upper.body);
+    assert_eq!(upper.body["error"]["status"], "INVALID_ARGUMENT");
+    let missing = h
+        .call(
+            "POST",
+            "/v1/projects/p/locations/europe-west1/clusters/nope:setResourceLabels",
+            Some(json!({"resourceLabels": {}, "labelFingerprint": print})),
+        )
+        .await;
+    assert_eq!(missing.status, 404, "{}", missing.body);
+}
+
+#[tokio::test]
+async fn resource_labels_survive_a_restart_with_the_same_state_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = EmulatorConfig {
+        state_dir: Some(dir.path().to_path_buf()),
+        ..config(0)
+    };
+    let first = Harness::start(config.clone()).await;
+    first
+        .call(
+            "POST",
+            "/_emulator/gke/clusters",
+            Some(json!({"project": "p", "location": "europe-west1", "name": "c"})),
+        )
+        .await;
+    let print = first.call("GET", CLUSTER, None).await.body["labelFingerprint"].clone();
+    let set = first
+        .call(
+            "POST",
+            &format!("{CLUSTER}:setResourceLabels"),
+            Some(json!({"resourceLabels": {"kept": "yes"}, "labelFingerprint": print})),
+        )
+        .await;
+    assert_eq!(set.body["status"], "DONE", "{}", set.body);
+    let after = first.call("GET", CLUSTER, None).await.body["labelFingerprint"].clone();
+    first.emulator.shutdown().await;
+
+    let second = Harness::start(config).await;
+    let cluster = second.call("GET", CLUSTER, None).await.body;
+    assert_eq!(cluster["resourceLabels"], json!({"kept": "yes"}));
+    assert_eq!(cluster["labelFingerprint"], after);
+}

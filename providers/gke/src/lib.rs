@@ -7,6 +7,7 @@
 mod adc;
 mod client;
 mod convert;
+mod lock;
 mod wire;
 
 pub use client::{AuthMode, RetryPolicy};
@@ -322,6 +323,18 @@ impl Provider for GkeProvider {
 
     fn capabilities(&self) -> &'static CapabilityTable {
         &poolctl_provider::capability::GKE
+    }
+
+    async fn lock_records(&self) -> ProviderResult<std::collections::BTreeMap<String, String>> {
+        self.read_lock_records().await
+    }
+
+    async fn put_lock_record(&self, key: &str, value: &str) -> ProviderResult<()> {
+        self.write_lock_record(key, value).await
+    }
+
+    async fn remove_lock_record(&self, key: &str) -> ProviderResult<()> {
+        self.delete_lock_record(key).await
     }
 
     async fn cluster(&self) -> ProviderResult<ClusterInfo> {

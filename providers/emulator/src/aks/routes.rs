@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::contract::{check_agent_pool, embedded_contract};
 use super::model::{ArmError, ClusterAt, OperationError, Preconditions};
-use super::wire;
+use super::{tags, wire};
 use crate::faults::{InjectedError, Request};
 use crate::reply::Reply;
 use crate::routes::{percent_decode, Shared};
@@ -211,10 +211,6 @@ fn method_not_allowed(method: &str) -> Reply {
 
 pub(crate) fn handle(shared: &Shared, request: &ArmRequest) -> Reply {
     let pairs = query_pairs(request.query);
-    let api_version = match check_api_version(query_value(&pairs, "api-version")) {
-        Ok(version) => version.to_string(),
-        Err(err) => return error(&err),
-    };
     let decoded: Vec<String> = request
         .path
         .trim_end_matches('/')
@@ -223,12 +219,21 @@ pub(crate) fn handle(shared: &Shared, request: &ArmRequest) -> Reply {
         .map(percent_decode)
         .collect();
     let segments: Vec<&str> = decoded.iter().map(String::as_str).collect();
+    // The cluster's tags belong to Microsoft.Resources, with api-versions of its own.
+    if let Some(at) = tags::scope(&segments) {
+        let version = query_value(&pairs, "api-version");
+        return tags::handle(shared, request.method, version, &at, request.body);
+    }
+    let api_version = match check_api_version(query_value(&pairs, "api-version")) {
+        Ok(version) => version.to_string(),
+        Err(err) => return error(&err),
+    };
     let Some(route) = route(&segments) else {
         return error(&ArmError::new(
             404,
             "NotFound",
             format!(
-                "The emulator serves no ARM resource at '{}': only Microsoft.ContainerService managed clusters, their agent pools and operations.",
+                "The emulator serves no ARM resource at '{}': only Microsoft.ContainerService managed clusters, their agent pools, operations and tags.",
                 request.path
             ),
         ));

@@ -51,7 +51,7 @@ pub(crate) fn managed_cluster(cluster: &Cluster) -> Value {
             Value::Object(profile)
         })
         .collect();
-    json!({
+    let mut out = json!({
         "id": cluster.resource_id(),
         "name": cluster.name,
         "type": MANAGED_CLUSTER_TYPE,
@@ -62,6 +62,20 @@ pub(crate) fn managed_cluster(cluster: &Cluster) -> Value {
             "currentKubernetesVersion": cluster.kubernetes_version,
             "agentPoolProfiles": profiles,
         },
+    });
+    if !cluster.tags.is_empty() {
+        out["tags"] = json!(cluster.tags);
+    }
+    out
+}
+
+/// ARM's `TagsResource` for the cluster: `{scope}/providers/Microsoft.Resources/tags/default`.
+pub(crate) fn cluster_tags(cluster: &Cluster) -> Value {
+    json!({
+        "id": format!("{}/providers/Microsoft.Resources/tags/default", cluster.resource_id()),
+        "name": "default",
+        "type": "Microsoft.Resources/tags",
+        "properties": {"tags": cluster.tags},
     })
 }
 

@@ -22,7 +22,12 @@ pub(crate) fn cluster(base: &str, cluster: &Cluster) -> Value {
         "selfLink": format!("{base}/v1/{}", cluster.resource_name()),
         "endpoint": endpoint_ip(cluster),
         "createTime": rfc3339(cluster.create_millis),
+        "labelFingerprint": cluster.label_fingerprint(),
     });
+    // Google's APIs omit an empty map.
+    if !cluster.resource_labels.is_empty() {
+        out["resourceLabels"] = json!(cluster.resource_labels);
+    }
     if !cluster.pools.is_empty() {
         out["nodePools"] = Value::Array(
             cluster

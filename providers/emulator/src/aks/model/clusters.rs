@@ -85,6 +85,7 @@ impl Model {
                 .unwrap_or_else(|| DEFAULT_KUBERNETES_VERSION.to_string()),
             create_millis: now,
             pools: Vec::new(),
+            tags: Default::default(),
         };
         let mut requested = Map::new();
         requested.insert("mode".into(), json!("System"));

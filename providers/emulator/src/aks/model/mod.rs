@@ -11,11 +11,13 @@ mod mutability;
 mod operations;
 mod pools;
 mod state;
+mod tags;
 
 pub use clusters::AksClusterSpec;
 pub(crate) use error::ArmError;
 pub(crate) use pools::Preconditions;
 pub(crate) use state::{Cluster, Operation, OperationError, Pool, ProvisioningState, State};
+pub(crate) use tags::TagsPatch;
 
 use crate::pace::Pace;
 

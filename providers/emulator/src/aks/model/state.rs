@@ -1,6 +1,8 @@
 //! What the AKS emulator persists as is: managed clusters with their agent pools, and async
 //! operations. Plain data with small accessors; the rules that change it live in sibling modules.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -31,6 +33,10 @@ pub(crate) struct Cluster {
     pub create_millis: u64,
     /// In creation order, which is the order AKS lists them in (unconfirmed).
     pub pools: Vec<Pool>,
+    /// The managed cluster's resource tags, as ARM's Tags API (and the cluster's `tags`)
+    /// shows them. Absent from state files written before the emulator served that API.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
 }
 
 impl Cluster {

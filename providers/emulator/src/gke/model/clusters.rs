@@ -88,6 +88,8 @@ impl Model {
                 .unwrap_or_else(|| DEFAULT_VERSION.to_string()),
             create_millis: now,
             pools: Vec::new(),
+            resource_labels: Default::default(),
+            label_generation: 0,
         };
         self.dirty = true;
         Ok(self.state.clusters.entry(key).or_insert(cluster))

@@ -10,6 +10,7 @@ mod locations;
 mod operations;
 mod pool_resource;
 mod pools;
+mod resource_labels;
 mod state;
 #[cfg(test)]
 mod test_fixtures;

@@ -89,7 +89,10 @@ impl Model {
             (Some(message), Effect::Create) => {
                 pool.status_message = Some(message.clone());
             }
-            (Some(_), _) | (None, Effect::Create) | (None, Effect::Delete) => {}
+            (Some(_), _)
+            | (None, Effect::Create)
+            | (None, Effect::Delete)
+            | (None, Effect::ClusterLabels) => {}
             (None, Effect::Update { changes }) => {
                 for (pointer, value) in changes {
                     set_pointer(&mut pool.resource, pointer, value.clone());

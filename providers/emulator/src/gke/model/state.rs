@@ -34,9 +34,28 @@ pub(crate) struct Cluster {
     pub create_millis: u64,
     /// In creation order, which is the order GKE lists them in.
     pub pools: Vec<Pool>,
+    /// The cluster's `resourceLabels`, as `setResourceLabels` last set them. Absent from
+    /// state files written before the emulator served that call.
+    #[serde(default)]
+    pub resource_labels: BTreeMap<String, String>,
+    /// Bumped on every change of `resource_labels`; `labelFingerprint` derives from it.
+    #[serde(default)]
+    pub label_generation: u64,
 }
 
 impl Cluster {
+    /// `labelFingerprint`: 8 hex digits, as GKE shows it, that change with every change of
+    /// the labels (the cluster's creation time is in it, so that a cluster created anew
+    /// under the same name never matches an old fingerprint).
+    pub(crate) fn label_fingerprint(&self) -> String {
+        let hash = fnv(&[
+            self.resource_name().as_bytes(),
+            &self.create_millis.to_le_bytes(),
+            &self.label_generation.to_le_bytes(),
+        ]);
+        format!("{:08x}", hash as u32)
+    }
+
     pub(crate) fn resource_name(&self) -> String {
         format!(
             "projects/{}/locations/{}/clusters/{}",
@@ -139,6 +158,8 @@ pub(crate) enum OperationType {
     UpdateCluster,
     SetNodePoolSize,
     SetNodePoolManagement,
+    /// setResourceLabels on the cluster: no pool.
+    SetLabels,
 }
 
 impl OperationType {
@@ -150,12 +171,17 @@ impl OperationType {
             OperationType::UpdateCluster => "UPDATE_CLUSTER",
             OperationType::SetNodePoolSize => "SET_NODE_POOL_SIZE",
             OperationType::SetNodePoolManagement => "SET_NODE_POOL_MANAGEMENT",
+            OperationType::SetLabels => "SET_LABELS",
         }
     }
 
-    /// Management changes only touch metadata, so GKE runs them alongside other pool operations.
+    /// Management changes only touch metadata, so GKE runs them alongside other pool
+    /// operations; a cluster's labels are no pool's.
     pub(super) fn blocks_pool(self) -> bool {
-        self != OperationType::SetNodePoolManagement
+        !matches!(
+            self,
+            OperationType::SetNodePoolManagement | OperationType::SetLabels
+        )
     }
 
     pub(super) fn verb(self) -> &'static str {
@@ -190,6 +216,9 @@ pub(crate) enum Effect {
         management: Value,
     },
     Delete,
+    /// setResourceLabels: the labels change when the call is accepted (so that the
+    /// fingerprint check and the change are one step), so nothing is left for the end.
+    ClusterLabels,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -219,7 +248,11 @@ impl Operation {
         cluster_key(&self.project, &self.location, &self.cluster)
     }
 
+    /// What the operation works on: its pool, or the cluster for a cluster-level call.
     pub(crate) fn target(&self) -> String {
+        if self.pool.is_empty() {
+            return self.cluster_key();
+        }
         format!("{}/nodePools/{}", self.cluster_key(), self.pool)
     }
 }
