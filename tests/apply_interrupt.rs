@@ -5,52 +5,11 @@
 
 mod common;
 
-use common::{gke_blueprint, poolctl, stdout_of, Emu, Workspace, ANALYTICS_POOLS};
-use poolctl_emulator::EmulatorConfig;
-use std::io::Read;
-use std::process::{Child, Stdio};
+use common::{
+    finish, gke_blueprint, poolctl, spawn_poolctl, stdout_of, Emu, Workspace, ANALYTICS_POOLS,
+};
+use std::process::Child;
 use std::time::{Duration, Instant};
-
-/// An emulator whose operations take `millis` of wall time.
-fn slow_emulator(millis: u64) -> Emu {
-    Emu::with(EmulatorConfig {
-        operation_duration: Duration::from_millis(millis),
-        auto_create_clusters: true,
-        ..EmulatorConfig::default()
-    })
-}
-
-fn spawn_apply(ws: &Workspace) -> Child {
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("poolctl"));
-    cmd.current_dir(ws.dir.path())
-        .args(["apply", "--auto-approve", "-f"])
-        .arg(ws.path())
-        .env_remove("POOLCTL_GKE_ENDPOINT")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("poolctl starts")
-}
-
-fn creates(emu: &Emu) -> usize {
-    emu.requests()
-        .iter()
-        .filter(|r| r.method == "POST" && r.path.ends_with("/nodePools"))
-        .count()
-}
-
-/// Waits until the emulator has received `n` pool creates.
-fn wait_for_creates(emu: &Emu, n: usize) {
-    let started = Instant::now();
-    while creates(emu) < n {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "poolctl never sent create #{n}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 fn signal(child: &Child, name: &str) {
     let status = std::process::Command::new("kill")
@@ -58,19 +17,6 @@ fn signal(child: &Child, name: &str) {
         .status()
         .expect("kill runs");
     assert!(status.success());
-}
-
-fn finish(mut child: Child) -> (Option<i32>, String, String) {
-    let status = child.wait().expect("poolctl ends");
-    let mut out = String::new();
-    let mut err = String::new();
-    if let Some(mut s) = child.stdout.take() {
-        let _ = s.read_to_string(&mut out);
-    }
-    if let Some(mut s) = child.stderr.take() {
-        let _ = s.read_to_string(&mut err);
-    }
-    (status.code(), out, err)
 }
 
 fn pool_names(emu: &Emu) -> Vec<String> {
@@ -88,15 +34,18 @@ fn pool_names(emu: &Emu) -> Vec<String> {
 
 #[test]
 fn the_first_sigint_lets_running_operations_finish_and_starts_nothing_new() {
-    let emu = slow_emulator(1500);
+    let emu = Emu::slow(1500);
     let ws = Workspace::new(&gke_blueprint(&emu.endpoint(), ANALYTICS_POOLS));
-    let child = spawn_apply(&ws);
+    let child = spawn_poolctl(&ws, &["apply", "--auto-approve"]);
     // GKE runs one operation at a time: the core pool is being created.
-    wait_for_creates(&emu, 1);
+    emu.wait_for_gke_creates(1);
     signal(&child, "INT");
     let (code, out, err) = finish(child);
     assert_eq!(code, Some(130), "{out}\n{err}");
-    assert!(err.contains("Interrupted: poolctl starts nothing new"), "{err}");
+    assert!(
+        err.contains("Interrupted: poolctl starts nothing new"),
+        "{err}"
+    );
     // The running create was waited for and reported done; the rest never started.
     assert!(out.contains("core: created"), "{out}");
     assert!(out.contains("not started batch (+)"), "{out}");
@@ -106,24 +55,27 @@ fn the_first_sigint_lets_running_operations_finish_and_starts_nothing_new() {
         out.contains("Apply incomplete. Pools: 1 created, 0 updated, 0 replaced, 0 deleted, 0 failed, 0 skipped, 3 not started (interrupted)"),
         "{out}"
     );
-    assert!(out.contains("Run the same command again to finish the job"), "{out}");
-    assert_eq!(creates(&emu), 1, "nothing was started after the signal");
+    assert!(
+        out.contains("Run the same command again to finish the job"),
+        "{out}"
+    );
+    assert_eq!(emu.gke_creates(), 1, "nothing was started after the signal");
     assert_eq!(pool_names(&emu), vec!["core".to_string()]);
 
     // The plan reads the truth, and a second apply finishes the job.
     let text = ws.plan_with_changes();
     assert!(text.contains("3 to add"), "{text}");
     ws.apply_ok();
-    assert_eq!(creates(&emu), 4, "no pool was created twice");
+    assert_eq!(emu.gke_creates(), 4, "no pool was created twice");
     ws.assert_no_changes();
 }
 
 #[test]
 fn sigterm_from_a_ci_runner_is_an_interruption_too() {
-    let emu = slow_emulator(1500);
+    let emu = Emu::slow(1500);
     let ws = Workspace::new(&gke_blueprint(&emu.endpoint(), ANALYTICS_POOLS));
-    let child = spawn_apply(&ws);
-    wait_for_creates(&emu, 1);
+    let child = spawn_poolctl(&ws, &["apply", "--auto-approve"]);
+    emu.wait_for_gke_creates(1);
     signal(&child, "TERM");
     let (code, out, err) = finish(child);
     assert_eq!(code, Some(130), "{out}\n{err}");
@@ -132,10 +84,10 @@ fn sigterm_from_a_ci_runner_is_an_interruption_too() {
 
 #[test]
 fn a_second_sigint_exits_at_once_and_names_the_running_operation() {
-    let emu = slow_emulator(4000);
+    let emu = Emu::slow(4000);
     let ws = Workspace::new(&gke_blueprint(&emu.endpoint(), ANALYTICS_POOLS));
-    let child = spawn_apply(&ws);
-    wait_for_creates(&emu, 1);
+    let child = spawn_poolctl(&ws, &["apply", "--auto-approve"]);
+    emu.wait_for_gke_creates(1);
     // Wait until poolctl has read the operation it started (its first poll).
     let started = Instant::now();
     while !emu
@@ -156,7 +108,10 @@ fn a_second_sigint_exits_at_once_and_names_the_running_operation() {
         "the second signal must not wait for the operation"
     );
     assert_eq!(code, Some(130), "{out}\n{err}");
-    assert!(err.contains("Exiting at once. These cloud operations are still running:"), "{err}");
+    assert!(
+        err.contains("Exiting at once. These cloud operations are still running:"),
+        "{err}"
+    );
     let operation = emu
         .requests()
         .iter()
@@ -175,6 +130,6 @@ fn a_second_sigint_exits_at_once_and_names_the_running_operation() {
         .output()
         .expect("runs");
     assert!(out.status.success(), "{}", stdout_of(&out));
-    assert_eq!(creates(&emu), 4, "core was not created twice");
+    assert_eq!(emu.gke_creates(), 4, "core was not created twice");
     ws.assert_no_changes();
 }

@@ -30,8 +30,14 @@ fn pools_of(emu: &Emu, cluster: &str) -> Vec<String> {
 fn target_plans_and_applies_only_the_named_pools_and_says_the_plan_is_partial() {
     let emu = Emu::start();
     let ws = applied_workspace(&emu, ANALYTICS_POOLS);
-    ws.edit("autoscale = { min = 0, max = 10 }", "autoscale = { min = 0, max = 12 }");
-    ws.edit("autoscale = { min = 0, max = 4 }", "autoscale = { min = 0, max = 5 }");
+    ws.edit(
+        "autoscale = { min = 0, max = 10 }",
+        "autoscale = { min = 0, max = 12 }",
+    );
+    ws.edit(
+        "autoscale = { min = 0, max = 4 }",
+        "autoscale = { min = 0, max = 5 }",
+    );
 
     let out = ws
         .poolctl(&["plan", "--target", "highmem", "--detailed-exitcode"])
@@ -39,16 +45,31 @@ fn target_plans_and_applies_only_the_named_pools_and_says_the_plan_is_partial() 
         .expect("runs");
     let text = stdout_of(&out);
     assert_eq!(out.status.code(), Some(2), "{text}");
-    assert!(text.contains("Partial plan: limited to highmem (--target)"), "{text}");
-    assert!(text.contains("pool highmem will be updated in place"), "{text}");
+    assert!(
+        text.contains("Partial plan: limited to highmem (--target)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("pool highmem will be updated in place"),
+        "{text}"
+    );
     assert!(!text.contains("gpu"), "{text}");
 
     let out = ws
         .poolctl(&["apply", "--auto-approve", "--target", "highmem"])
         .output()
         .expect("runs");
-    assert!(out.status.success(), "{}{}", stdout_of(&out), stderr_of(&out));
-    assert!(stdout_of(&out).contains("0 created, 1 updated"), "{}", stdout_of(&out));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        stdout_of(&out),
+        stderr_of(&out)
+    );
+    assert!(
+        stdout_of(&out).contains("0 created, 1 updated"),
+        "{}",
+        stdout_of(&out)
+    );
 
     // The gpu pool was left as it was: the whole plan still shows it, and only it.
     let text = ws.plan_with_changes();
@@ -70,7 +91,10 @@ fn an_unknown_target_is_refused_with_the_pools_there_are() {
         err.contains("--target highmemm: no such pool in cluster analytics (its pools: batch, core, gpu, highmem)"),
         "{err}"
     );
-    assert!(pools_of(&emu, "analytics").is_empty(), "nothing was created");
+    assert!(
+        pools_of(&emu, "analytics").is_empty(),
+        "nothing was created"
+    );
 }
 
 const PROTECTED_POOL: &str = r#"
@@ -100,20 +124,34 @@ fn destroy_deletes_what_poolctl_manages_and_never_unmanaged_or_protected_pools()
     assert_eq!(out.status.code(), Some(1));
     let text = stdout_of(&out);
     let err = stderr_of(&out);
-    assert!(text.contains("pool core will be deleted"), "the plan is shown first:\n{text}");
+    assert!(
+        text.contains("pool core will be deleted"),
+        "the plan is shown first:\n{text}"
+    );
     assert!(err.contains("refusing to destroy"), "{err}");
     assert!(err.contains("deletes core pool core"), "{err}");
-    assert!(err.contains("pool archive (archive) is protected (protect = true) and stays"), "{err}");
+    assert!(
+        err.contains("pool archive (archive) is protected (protect = true) and stays"),
+        "{err}"
+    );
     assert_eq!(pools_of(&emu, "analytics").len(), 6, "nothing was deleted");
 
     let out = ws
         .poolctl(&["destroy", "--auto-approve", "--allow-destroy-core"])
         .output()
         .expect("runs");
-    assert!(out.status.success(), "{}{}", stdout_of(&out), stderr_of(&out));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        stdout_of(&out),
+        stderr_of(&out)
+    );
     let text = stdout_of(&out);
     assert!(text.contains("4 deleted"), "{text}");
-    assert!(text.contains("Unmanaged pools (not created by poolctl; left alone): legacy"), "{text}");
+    assert!(
+        text.contains("Unmanaged pools (not created by poolctl; left alone): legacy"),
+        "{text}"
+    );
     assert_eq!(pools_of(&emu, "analytics"), vec!["archive", "legacy"]);
 
     // Destroying again finds nothing to do.
@@ -122,7 +160,11 @@ fn destroy_deletes_what_poolctl_manages_and_never_unmanaged_or_protected_pools()
         .output()
         .expect("runs");
     assert!(out.status.success(), "{}", stderr_of(&out));
-    assert!(stdout_of(&out).contains("No changes"), "{}", stdout_of(&out));
+    assert!(
+        stdout_of(&out).contains("No changes"),
+        "{}",
+        stdout_of(&out)
+    );
 }
 
 #[test]
@@ -133,7 +175,12 @@ fn destroy_with_target_deletes_only_that_pool() {
         .poolctl(&["destroy", "--auto-approve", "--target", "batch"])
         .output()
         .expect("runs");
-    assert!(out.status.success(), "{}{}", stdout_of(&out), stderr_of(&out));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        stdout_of(&out),
+        stderr_of(&out)
+    );
     assert_eq!(pools_of(&emu, "analytics"), vec!["core", "gpu", "highmem"]);
 }
 
@@ -147,13 +194,14 @@ fn destroy_refuses_a_saved_plan() {
         .output()
         .expect("runs");
     assert!(out.status.success(), "{}", stderr_of(&out));
-    let out = poolctl()
-        .arg("destroy")
-        .arg(&saved)
-        .output()
-        .expect("runs");
+    let out = poolctl().arg("destroy").arg(&saved).output().expect("runs");
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr_of(&out).contains("destroy plans a blueprint's cluster anew; it takes no saved plan"), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out)
+            .contains("destroy plans a blueprint's cluster anew; it takes no saved plan"),
+        "{}",
+        stderr_of(&out)
+    );
 }
 
 fn fleet(emu: &Emu, clusters: &[&str]) -> tempfile::TempDir {
@@ -176,7 +224,8 @@ fn a_fleet_applies_in_one_run_and_one_failure_stops_only_its_own_cluster() {
         path_contains: Some("clusters/prod/nodePools".into()),
         times: 0,
         kind: FaultKind::FailOperation {
-            message: "Insufficient regional quota to satisfy request: resource \"NVIDIA_L4_GPUS\"".into(),
+            message: "Insufficient regional quota to satisfy request: resource \"NVIDIA_L4_GPUS\""
+                .into(),
         },
     });
     let out = poolctl()
@@ -186,10 +235,19 @@ fn a_fleet_applies_in_one_run_and_one_failure_stops_only_its_own_cluster() {
         .expect("runs");
     let text = stdout_of(&out);
     assert_eq!(out.status.code(), Some(1), "{text}{}", stderr_of(&out));
-    assert!(text.contains("Fleet: 3 clusters, 3 with changes."), "{text}");
+    assert!(
+        text.contains("Fleet: 3 clusters, 3 with changes."),
+        "{text}"
+    );
     assert!(text.contains("Cluster prod:"), "{text}");
-    assert!(text.contains("NVIDIA_L4_GPUS"), "the cloud's message:\n{text}");
-    assert!(text.contains("Fleet: 3 clusters applied, 1 with failures."), "{text}");
+    assert!(
+        text.contains("NVIDIA_L4_GPUS"),
+        "the cloud's message:\n{text}"
+    );
+    assert!(
+        text.contains("Fleet: 3 clusters applied, 1 with failures."),
+        "{text}"
+    );
     for ok in ["dev", "staging"] {
         assert_eq!(pools_of(&emu, ok).len(), 4, "{ok}");
     }
@@ -234,13 +292,21 @@ fn apply_json_reports_every_pool_on_stdout_and_nothing_else() {
         .iter()
         .all(|p| p["action"] == "create" && p["outcome"] == "done"));
     // The plan went to stderr, for people.
-    assert!(stderr_of(&out).contains("+ pool core will be created"), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("+ pool core will be created"),
+        "{}",
+        stderr_of(&out)
+    );
 
     // Without --auto-approve there is no one to ask.
     ws.edit("max = 10", "max = 11");
     let out = ws.poolctl(&["apply", "--json"]).output().expect("runs");
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr_of(&out).contains("add --auto-approve"), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("add --auto-approve"),
+        "{}",
+        stderr_of(&out)
+    );
 }
 
 #[test]
@@ -282,8 +348,14 @@ fn parallel_operations_is_checked_against_each_clouds_limit() {
     let out = ws.poolctl(&["validate"]).output().expect("runs");
     assert_eq!(out.status.code(), Some(1));
     let err = stderr_of(&out);
-    assert!(err.contains("`parallel_operations = 6` is outside 1..=5 for GKE"), "{err}");
-    assert!(err.contains("blueprint.toml:6:"), "located at its line:\n{err}");
+    assert!(
+        err.contains("`parallel_operations = 6` is outside 1..=5 for GKE"),
+        "{err}"
+    );
+    assert!(
+        err.contains("blueprint.toml:6:"),
+        "located at its line:\n{err}"
+    );
 
     ws.write(&text.replace("parallel_operations = 6", "parallel_operations = 3"));
     ws.apply_ok();

@@ -5,14 +5,13 @@
 
 use async_trait::async_trait;
 use poolctl::apply::{
-    apply_plan, graph, ApplyReport, Display, DisplayMode, ExecOptions, Interrupt, Outcome,
-    Timeouts,
+    apply_plan, graph, ApplyReport, Display, DisplayMode, ExecOptions, Interrupt, Outcome, Timeouts,
 };
 use poolctl::blueprint::ReplaceStrategy;
 use poolctl::plan::{diff_pools, DesiredPool, Plan, BLUEPRINT_TAG, CLASS_TAG, POOL_TAG};
 use poolctl_provider::{
-    CapabilityTable, ClusterInfo, Gpu, Health, LivePool, PoolSpec, PoolUpdate, Progress,
-    Provider, ProviderError, ProviderResult, Scaling,
+    CapabilityTable, ClusterInfo, Gpu, Health, LivePool, PoolSpec, PoolUpdate, Progress, Provider,
+    ProviderError, ProviderResult, Scaling,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -50,7 +49,10 @@ impl Scripted {
             .deadline()
             .expect("the executor gives every call a deadline")
             .saturating_duration_since(Instant::now());
-        self.deadlines.lock().unwrap().push((pool.to_string(), left));
+        self.deadlines
+            .lock()
+            .unwrap()
+            .push((pool.to_string(), left));
         {
             let mut f = self.in_flight.lock().unwrap();
             f.0 += 1;
@@ -187,11 +189,19 @@ fn fleet_of_changes() -> Plan {
     for name in ["w1", "w2", "w3", "w4", "w5"] {
         desired.push(want(spec(name, "workload"), false));
     }
-    let live = [live(spec("old1", "workload")), live(spec("old2", "workload"))];
+    let live = [
+        live(spec("old1", "workload")),
+        live(spec("old2", "workload")),
+    ];
     plan(&desired, &live)
 }
 
-async fn run(plan: &Plan, provider: &Scripted, parallel: usize, interrupt: &Interrupt) -> ApplyReport {
+async fn run(
+    plan: &Plan,
+    provider: &Scripted,
+    parallel: usize,
+    interrupt: &Interrupt,
+) -> ApplyReport {
     let display = Display::new(DisplayMode::Quiet, plan.steps().len());
     let timeouts = Timeouts::default();
     let options = ExecOptions {
@@ -336,7 +346,10 @@ async fn an_interruption_waits_for_running_operations_and_starts_nothing_new() {
         assert_eq!(outcome(&report, pool), &Outcome::Interrupted, "{pool}");
     }
     assert_eq!(report.counts().interrupted, 7);
-    assert!(interrupt.running().is_empty(), "no operation is left running");
+    assert!(
+        interrupt.running().is_empty(),
+        "no operation is left running"
+    );
 }
 
 #[tokio::test]
@@ -346,10 +359,7 @@ async fn every_call_gets_its_class_deadline_and_gpu_pools_the_longest() {
         kind: "nvidia-l4".into(),
         count: 1,
     });
-    let plan = plan(
-        &[want(spec("core", "core"), true), want(gpu, false)],
-        &[],
-    );
+    let plan = plan(&[want(spec("core", "core"), true), want(gpu, false)], &[]);
     let provider = Scripted::default();
     run(&plan, &provider, 1, &Interrupt::default()).await;
     let deadlines = provider.deadlines.lock().unwrap().clone();

@@ -55,7 +55,13 @@ pub async fn apply_plan(
     let mut took = vec![Duration::ZERO; steps.len()];
     let mut running = FuturesUnordered::new();
     loop {
-        settle(&steps, &nodes, &mut states, options.interrupt.requested(), display);
+        settle(
+            &steps,
+            &nodes,
+            &mut states,
+            options.interrupt.requested(),
+            display,
+        );
         for i in 0..steps.len() {
             if running.len() >= parallel || options.interrupt.requested() {
                 break;
@@ -201,7 +207,11 @@ fn skipped(step: Step<'_>, because: Step<'_>) -> Outcome {
 }
 
 fn new_name(change: &PoolChange) -> &str {
-    change.desired.as_ref().map(|d| d.name.as_str()).unwrap_or("?")
+    change
+        .desired
+        .as_ref()
+        .map(|d| d.name.as_str())
+        .unwrap_or("?")
 }
 
 fn label(step: Step<'_>, scope: Option<&str>) -> String {

@@ -60,11 +60,7 @@ pub fn graph(steps: &[Step<'_>]) -> Vec<Node> {
 /// The least wall time the graph allows with `parallel` operations at once when every
 /// step takes `step_time(i)`: a list schedule in graph order, which is what the executor
 /// does. The benchmark compares the measured wall time with it.
-pub fn critical_path(
-    nodes: &[Node],
-    parallel: usize,
-    step_time: impl Fn(usize) -> f64,
-) -> f64 {
+pub fn critical_path(nodes: &[Node], parallel: usize, step_time: impl Fn(usize) -> f64) -> f64 {
     let parallel = parallel.max(1);
     let mut end = vec![0.0_f64; nodes.len()];
     let mut slots = vec![0.0_f64; parallel];
@@ -75,11 +71,15 @@ pub fn critical_path(
             .chain(&node.needs)
             .map(|&j| end[j])
             .fold(0.0, f64::max);
-        let (slot, free) = slots
-            .iter()
-            .copied()
-            .enumerate()
-            .fold((0, f64::INFINITY), |best, (k, t)| if t < best.1 { (k, t) } else { best });
+        let (slot, free) =
+            slots
+                .iter()
+                .copied()
+                .enumerate()
+                .fold(
+                    (0, f64::INFINITY),
+                    |best, (k, t)| if t < best.1 { (k, t) } else { best },
+                );
         let start = ready.max(free);
         end[i] = start + step_time(i);
         slots[slot] = end[i];

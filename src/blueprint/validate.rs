@@ -246,7 +246,11 @@ fn check_cluster(mut raw: RawCluster, issues: &mut Issues) -> (Context, Option<C
             endpoint: raw.endpoint.given().map(|e| e.get_ref().clone()),
             compute_endpoint: raw.compute_endpoint.given().map(|e| e.get_ref().clone()),
             emulator: raw.emulator.given().is_some_and(|e| *e.get_ref()),
-            parallel_operations: check_parallel_operations(&raw.parallel_operations, provider, issues),
+            parallel_operations: check_parallel_operations(
+                &raw.parallel_operations,
+                provider,
+                issues,
+            ),
             span: to_span(&raw.span),
         }),
         _ => None,

@@ -15,11 +15,14 @@ use crate::apply::{
     Interrupt, Outcome, Timeouts,
 };
 use crate::blueprint;
-use crate::plan::{Plan, SavedPlan, SAVED_PLAN_KIND, SAVED_PLAN_VERSION};
+use crate::plan::{
+    fingerprints, live_staleness, Plan, SavedPlan, SAVED_PLAN_KIND, SAVED_PLAN_VERSION,
+};
 use crate::render;
 use futures::stream::{self, StreamExt};
 use poolctl_provider::Provider;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal};
 use std::path::Path;
 use std::time::Duration;
@@ -82,6 +85,9 @@ struct Ready {
     source: String,
     /// Pool operations at once on this cluster.
     parallel: usize,
+    /// Fingerprints of the live pools the plan was made from: checked again once the
+    /// cluster is locked, since another apply may have changed it meanwhile.
+    planned_from: BTreeMap<String, String>,
 }
 
 /// Why a cluster is not ready; the diagnostic has been printed.
@@ -140,7 +146,9 @@ pub async fn run(args: ApplyArgs, mode: Mode) -> u8 {
     };
     if let Some(Input::SavedPlan(path)) = inputs.iter().find(|i| matches!(i, Input::SavedPlan(_))) {
         let refusal = match mode {
-            Mode::Destroy => Some("destroy plans a blueprint's cluster anew; it takes no saved plan"),
+            Mode::Destroy => {
+                Some("destroy plans a blueprint's cluster anew; it takes no saved plan")
+            }
             Mode::Apply if !args.targets.is_empty() => Some(
                 "--target limits a plan made now; a saved plan is applied as it was made \
                  (plan it with `poolctl plan --target POOL -o FILE`)",
@@ -177,7 +185,11 @@ pub async fn run(args: ApplyArgs, mode: Mode) -> u8 {
     let ready: Vec<Ready> = prepared.into_iter().flatten().collect();
 
     let json = args.json;
-    let style = if json { render::Style::Plain } else { stdout_style() };
+    let style = if json {
+        render::Style::Plain
+    } else {
+        stdout_style()
+    };
     for (i, cluster) in ready.iter().enumerate() {
         if i > 0 {
             say!(json, "");
@@ -187,7 +199,11 @@ pub async fn run(args: ApplyArgs, mode: Mode) -> u8 {
     }
     if fleet {
         let changed = ready.iter().filter(|r| r.plan.has_changes()).count();
-        say!(json, "\nFleet: {} clusters, {changed} with changes.", ready.len());
+        say!(
+            json,
+            "\nFleet: {} clusters, {changed} with changes.",
+            ready.len()
+        );
     }
     if !args.allow_destroy_core {
         let hazards: Vec<String> = ready
@@ -302,9 +318,8 @@ fn settings(args: &ApplyArgs) -> Result<Settings, String> {
     let timeouts = Timeouts::default().with(&args.timeouts)?;
     let lock_wait = match args.lock_timeout.trim() {
         "0" | "0s" | "0m" => Duration::ZERO,
-        text => timeouts::parse_duration(text).map_err(|why| {
-            format!("--lock-timeout {text}: {why} (write e.g. 0s, 90s, 10m)")
-        })?,
+        text => timeouts::parse_duration(text)
+            .map_err(|why| format!("--lock-timeout {text}: {why} (write e.g. 0s, 90s, 10m)"))?,
     };
     Ok(Settings {
         timeouts,
@@ -372,7 +387,10 @@ async fn apply_cluster(
         error,
     };
     if interrupt.requested() {
-        return outcome(ApplyReport::none_attempted(plan, Outcome::Interrupted), None);
+        return outcome(
+            ApplyReport::none_attempted(plan, Outcome::Interrupted),
+            None,
+        );
     }
     let request = LockRequest {
         holder: lock::default_holder(),
@@ -396,6 +414,29 @@ async fn apply_cluster(
             return outcome(ApplyReport::none_attempted(plan, skipped), Some(line));
         }
     };
+    // Another run may have changed the cluster between this plan and this lock (it held
+    // the lock meanwhile, or finished just before): the plan is then not the one to run.
+    let changed = match provider.list_pools().await {
+        Ok(live) => live_staleness(&cluster.planned_from, plan, &live)
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        Err(err) => vec![format!("its pools could not be read again: {err}")],
+    };
+    if !changed.is_empty() {
+        let line = format!(
+            "cluster {} changed since it was planned ({}), most likely by another apply that \
+             held its lock: nothing was changed. Plan again and apply that plan",
+            plan.cluster,
+            changed.join("; ")
+        );
+        errln!("error: {line}");
+        if let Err(err) = held.release(provider).await {
+            report(err);
+        }
+        let skipped = Outcome::Skipped(line.clone());
+        return outcome(ApplyReport::none_attempted(plan, skipped), Some(line));
+    }
     let options = ExecOptions {
         parallel: cluster.parallel,
         timeouts: &settings.timeouts,
@@ -455,6 +496,7 @@ async fn prepare(
                 .parallel_operations
                 .map_or_else(|| cluster.provider.parallel_operations(), |n| n as usize);
             Ok(Ready {
+                planned_from: fingerprints(&cluster.planned.live),
                 plan: cluster.planned.plan,
                 provider: cluster.provider,
                 reviewed: false,
@@ -552,6 +594,7 @@ async fn prepare_saved(path: &Path, emulators: &Emulators) -> Result<Ready, NotR
         .parallel_operations
         .map_or_else(|| provider.parallel_operations(), |n| n as usize);
     Ok(Ready {
+        planned_from: saved.live.clone(),
         plan: saved.plan,
         provider,
         reviewed: true,
@@ -661,7 +704,10 @@ struct ClusterDocument<'a> {
 fn print_json(ready: &[Ready], reports: &[ClusterOutcome], interrupted: bool) {
     let mut clusters = Vec::new();
     for r in ready {
-        match reports.iter().find(|o| o.cluster == r.plan.cluster && o.source == r.source) {
+        match reports
+            .iter()
+            .find(|o| o.cluster == r.plan.cluster && o.source == r.source)
+        {
             Some(o) => clusters.push(ClusterDocument {
                 source: &o.source,
                 provider: &o.provider,

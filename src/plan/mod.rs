@@ -12,7 +12,8 @@ pub use destroy::{plan_destroy, Destroyed};
 pub use diff::{desired_pools, diff_pools, plan_cluster, DesiredPool, PlanError, Planned};
 pub use ownership::{BLUEPRINT_TAG, CLASS_TAG, POOL_TAG, PROTECT_TAG};
 pub use saved::{
-    sha256_hex, SavedBlueprint, SavedPlan, Staleness, SAVED_PLAN_KIND, SAVED_PLAN_VERSION,
+    fingerprints, live_staleness, sha256_hex, SavedBlueprint, SavedPlan, Staleness,
+    SAVED_PLAN_KIND, SAVED_PLAN_VERSION,
 };
 
 use crate::blueprint::ReplaceStrategy;

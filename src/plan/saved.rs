@@ -151,32 +151,45 @@ impl SavedPlan {
         if blueprint_text.is_some_and(|text| sha256_hex(text.as_bytes()) != self.blueprint.sha256) {
             stale.push(Staleness::BlueprintChanged);
         }
-        let now = fingerprints(live);
-        for (name, print) in &self.live {
-            match now.get(name) {
-                None => stale.push(Staleness::PoolGone(name.clone())),
-                Some(p) if p != print => stale.push(Staleness::PoolChanged(name.clone())),
-                Some(_) => {}
-            }
-        }
-        // A pool that appeared may be one the plan is about to create: a create would
-        // then fail, or worse, adopt nothing and leave two pools.
-        for name in now.keys() {
-            if self.live.contains_key(name) {
-                continue;
-            }
-            let created_by_plan = self.plan.changes.iter().any(|c| {
-                c.desired.as_ref().is_some_and(|d| &d.name == name)
-                    && matches!(c.action, super::Action::Create | super::Action::Replace)
-            });
-            stale.push(if created_by_plan {
-                Staleness::CreatedAlready(name.clone())
-            } else {
-                Staleness::PoolAppeared(name.clone())
-            });
-        }
+        stale.extend(live_staleness(&self.live, &self.plan, live));
         stale
     }
+}
+
+/// How the live pools differ from those a plan was made from (`planned`, their
+/// fingerprints): pools changed, gone, or appeared (a pool the plan would create
+/// appearing means the plan was most likely applied already).
+pub fn live_staleness(
+    planned: &BTreeMap<String, String>,
+    plan: &Plan,
+    live: &[LivePool],
+) -> Vec<Staleness> {
+    let mut stale = Vec::new();
+    let now = fingerprints(live);
+    for (name, print) in planned {
+        match now.get(name) {
+            None => stale.push(Staleness::PoolGone(name.clone())),
+            Some(p) if p != print => stale.push(Staleness::PoolChanged(name.clone())),
+            Some(_) => {}
+        }
+    }
+    // A pool that appeared may be one the plan is about to create: a create would
+    // then fail, or worse, adopt nothing and leave two pools.
+    for name in now.keys() {
+        if planned.contains_key(name) {
+            continue;
+        }
+        let created_by_plan = plan.changes.iter().any(|c| {
+            c.desired.as_ref().is_some_and(|d| &d.name == name)
+                && matches!(c.action, super::Action::Create | super::Action::Replace)
+        });
+        stale.push(if created_by_plan {
+            Staleness::CreatedAlready(name.clone())
+        } else {
+            Staleness::PoolAppeared(name.clone())
+        });
+    }
+    stale
 }
 
 /// `path` relative to `dir`, when `dir` is one of its ancestors or they share one.

@@ -38,6 +38,36 @@ impl Emu {
         }
     }
 
+    /// An emulator whose operations take `millis` of wall time, for tests that act while
+    /// an apply runs.
+    pub fn slow(millis: u64) -> Emu {
+        Self::with(EmulatorConfig {
+            operation_duration: Duration::from_millis(millis),
+            auto_create_clusters: true,
+            ..EmulatorConfig::default()
+        })
+    }
+
+    /// How many GKE pool creates the emulator received.
+    pub fn gke_creates(&self) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/nodePools"))
+            .count()
+    }
+
+    /// Waits (at most 30 s) until the emulator has received `n` GKE pool creates.
+    pub fn wait_for_gke_creates(&self, n: usize) {
+        let started = std::time::Instant::now();
+        while self.gke_creates() < n {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "poolctl never sent create #{n}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     pub fn endpoint(&self) -> String {
         self.emulator.endpoint()
     }
@@ -170,6 +200,37 @@ impl Workspace {
             .arg(&self.blueprint);
         cmd
     }
+}
+
+/// A running poolctl: `poolctl ARGS -f blueprint.toml` in the background, its output
+/// captured, for tests that signal it or run another beside it.
+pub fn spawn_poolctl(ws: &Workspace, args: &[&str]) -> std::process::Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("poolctl"))
+        .current_dir(ws.dir.path())
+        .args(args)
+        .arg("-f")
+        .arg(ws.path())
+        .env_remove("POOLCTL_GKE_ENDPOINT")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("poolctl starts")
+}
+
+/// Waits for a spawned poolctl: its exit code, stdout and stderr.
+pub fn finish(mut child: std::process::Child) -> (Option<i32>, String, String) {
+    use std::io::Read;
+    let status = child.wait().expect("poolctl ends");
+    let mut out = String::new();
+    let mut err = String::new();
+    if let Some(mut s) = child.stdout.take() {
+        let _ = s.read_to_string(&mut out);
+    }
+    if let Some(mut s) = child.stderr.take() {
+        let _ = s.read_to_string(&mut err);
+    }
+    (status.code(), out, err)
 }
 
 pub fn poolctl() -> Command {
