@@ -161,7 +161,8 @@ pub enum Attempt<T, E> {
 
 /// Makes attempts until one is done or fails, pausing before each retry as `policy` says,
 /// and gives up with [`ProviderError::RetriesExhausted`] (`call` naming what poolctl was
-/// doing) when the next pause would end past `deadline`. `attempt` gets the attempt's
+/// doing) when the next pause would end past `deadline`, or before the first attempt
+/// when it has passed already. `attempt` gets the attempt's
 /// number, from 1. Each retry is reported to `progress` as "cloud busy, retrying in Xs:
 /// reason" and logged as a warning.
 pub async fn run<T, E, F, Fut>(
@@ -177,6 +178,16 @@ where
     Fut: Future<Output = Attempt<T, E>>,
 {
     let started = Instant::now();
+    if deadline.passed_after(Duration::ZERO) {
+        // Too late to start anything in the cloud that the call could not wait for.
+        return Err(ProviderError::RetriesExhausted {
+            call: call.to_string(),
+            attempts: 0,
+            seconds: 0,
+            last: "the deadline had passed before the first attempt".to_string(),
+        }
+        .into());
+    }
     let mut attempts = 0u32;
     loop {
         attempts += 1;
@@ -331,9 +342,9 @@ pub fn unfinished(call: &str, operation: &str, status: &str, deadline: &Deadline
         call: call.to_string(),
         operation: operation.to_string(),
         message: format!(
-            "not finished by the deadline ({} s): still {status}. It may still be running in \
-             the cloud: check operation {operation} before trying again",
-            deadline.limit.as_secs()
+            "not finished within the deadline of {:.1} s (still {status}); it may still be \
+             running in the cloud, so look at it before trying again",
+            deadline.limit.as_secs_f64()
         ),
     }
 }
@@ -539,6 +550,24 @@ mod tests {
             Err(ProviderError::RetriesExhausted { attempts: 1, .. })
         ));
         assert!(started.elapsed() < Duration::from_secs(1));
+        // Nothing is sent once the deadline has passed.
+        let mut sent = 0;
+        let result: Result<(), ProviderError> = run(
+            "create node pool late",
+            &RetryPolicy::LOOPBACK,
+            &Deadline::after(Duration::ZERO),
+            &caller(None),
+            |_| {
+                sent += 1;
+                std::future::ready(Attempt::Done(()))
+            },
+        )
+        .await;
+        assert_eq!(sent, 0);
+        assert!(matches!(
+            result,
+            Err(ProviderError::RetriesExhausted { attempts: 0, .. })
+        ));
     }
 
     #[test]
@@ -608,7 +637,11 @@ mod tests {
         assert!(started.elapsed() <= Duration::from_millis(100));
         let err = unfinished("create node pool a", "operation-7", "RUNNING", &deadline);
         let text = err.to_string();
-        assert!(text.contains("operation-7"), "{text}");
+        assert!(
+            text.starts_with("create node pool a: operation operation-7 failed: not finished"),
+            "{text}"
+        );
+        assert!(text.contains("still RUNNING"), "{text}");
         assert!(text.contains("may still be running in the cloud"), "{text}");
     }
 
