@@ -185,6 +185,9 @@ impl Client {
     /// Sends a call, retrying busy and throttled answers until the call's deadline; the
     /// first other answer that is not a success becomes the error.
     pub(crate) async fn send(&self, call: &Call<'_>, bounds: Bounds<'_>) -> ProviderResult<Answer> {
+        if call.method != Method::GET {
+            bounds.deadline.check(call.what)?;
+        }
         let body = match call.body.map(serde_json::to_vec).transpose() {
             Ok(body) => body,
             Err(e) => {

@@ -143,6 +143,24 @@ impl Deadline {
     pub fn passed_after(&self, pause: Duration) -> bool {
         self.started.elapsed().saturating_add(pause) > self.limit
     }
+
+    /// `Err` once the deadline has passed: checked before a request that starts work in
+    /// the cloud (a create, an update, a delete), which the call would have no time left
+    /// to wait for. Reads are not refused: a poll a moment late may still find its
+    /// operation done.
+    pub fn check(&self, call: &str) -> Result<(), ProviderError> {
+        if self.passed_after(Duration::ZERO) {
+            return Err(ProviderError::RetriesExhausted {
+                call: call.to_string(),
+                attempts: 0,
+                seconds: self.started.elapsed().as_secs(),
+                last: "the call's deadline passed before the request was sent, so nothing \
+                       was started"
+                    .to_string(),
+            });
+        }
+        Ok(())
+    }
 }
 
 /// One attempt's outcome, as the provider judged the cloud's answer.
@@ -161,8 +179,8 @@ pub enum Attempt<T, E> {
 
 /// Makes attempts until one is done or fails, pausing before each retry as `policy` says,
 /// and gives up with [`ProviderError::RetriesExhausted`] (`call` naming what poolctl was
-/// doing) when the next pause would end past `deadline`, or before the first attempt
-/// when it has passed already. `attempt` gets the attempt's
+/// doing) when the next pause would end past `deadline`. The first attempt is made
+/// whatever the time: a write that must not start late checks [`Deadline::check`] first. `attempt` gets the attempt's
 /// number, from 1. Each retry is reported to `progress` as "cloud busy, retrying in Xs:
 /// reason" and logged as a warning.
 pub async fn run<T, E, F, Fut>(
@@ -178,16 +196,6 @@ where
     Fut: Future<Output = Attempt<T, E>>,
 {
     let started = Instant::now();
-    if deadline.passed_after(Duration::ZERO) {
-        // Too late to start anything in the cloud that the call could not wait for.
-        return Err(ProviderError::RetriesExhausted {
-            call: call.to_string(),
-            attempts: 0,
-            seconds: 0,
-            last: "the deadline had passed before the first attempt".to_string(),
-        }
-        .into());
-    }
     let mut attempts = 0u32;
     loop {
         attempts += 1;
@@ -444,6 +452,12 @@ mod tests {
         assert_eq!(gone.limit, Duration::ZERO);
         assert_eq!(gone.remaining(), Duration::ZERO);
         assert!(gone.passed_after(Duration::from_millis(1)));
+        // Nothing is started in the cloud once it has passed.
+        assert!(matches!(
+            gone.check("create node pool late"),
+            Err(ProviderError::RetriesExhausted { attempts: 0, .. })
+        ));
+        assert!(given.check("create node pool soon").is_ok());
     }
 
     #[tokio::test]
@@ -550,24 +564,6 @@ mod tests {
             Err(ProviderError::RetriesExhausted { attempts: 1, .. })
         ));
         assert!(started.elapsed() < Duration::from_secs(1));
-        // Nothing is sent once the deadline has passed.
-        let mut sent = 0;
-        let result: Result<(), ProviderError> = run(
-            "create node pool late",
-            &RetryPolicy::LOOPBACK,
-            &Deadline::after(Duration::ZERO),
-            &caller(None),
-            |_| {
-                sent += 1;
-                std::future::ready(Attempt::Done(()))
-            },
-        )
-        .await;
-        assert_eq!(sent, 0);
-        assert!(matches!(
-            result,
-            Err(ProviderError::RetriesExhausted { attempts: 0, .. })
-        ));
     }
 
     #[test]

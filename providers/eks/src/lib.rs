@@ -227,6 +227,7 @@ impl EksProvider {
             progress.status(&format!("node group {name} already has these settings"));
             return Ok(());
         }
+        deadline.check(call)?;
         // One token for every retry: a resend after a dropped answer is the same update.
         let token = request::request_token();
         let answer = self
@@ -292,6 +293,7 @@ impl EksProvider {
         // version, and EKS refuses `version` with it.
         let custom_ami = group.ami_type().is_some_and(|a| a.as_str() == "CUSTOM");
         let k8s_version = group.version().filter(|_| !custom_ami).map(str::to_string);
+        deadline.check(call)?;
         let token = request::request_token();
         let answer = self
             .request(call, "UpdateNodegroupVersion", deadline)
@@ -377,6 +379,9 @@ impl EksProvider {
             });
         }
         let delta = deltas::tag_delta(&convert::live_tags(group), wanted);
+        if !delta.set.is_empty() || !delta.remove.is_empty() {
+            deadline.check(call)?;
+        }
         if !delta.set.is_empty() {
             let tags: std::collections::HashMap<String, String> = delta.set.into_iter().collect();
             self.request(call, "TagResource", deadline)
@@ -476,6 +481,7 @@ impl Provider for EksProvider {
         let call = format!("create node group {name}");
         let parts = convert::create_parts(spec)?;
         let deadline = self.call_deadline(progress);
+        deadline.check(&call)?;
         let token = request::request_token();
         let mut request = self.request(&call, "CreateNodegroup", deadline);
         // For a create, ResourceInUseException means the name is taken.
@@ -588,6 +594,7 @@ impl Provider for EksProvider {
     async fn delete_pool(&self, name: &str, progress: &dyn Progress) -> ProviderResult<()> {
         let call = format!("delete node group {name}");
         let deadline = self.call_deadline(progress);
+        deadline.check(&call)?;
         let deleted = self
             .request(&call, "DeleteNodegroup", deadline)
             .run(progress, || {

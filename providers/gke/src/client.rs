@@ -196,6 +196,9 @@ impl Client {
         bounds: Bounds<'_>,
         repeatable: bool,
     ) -> ProviderResult<Vec<u8>> {
+        if method != Method::GET {
+            bounds.deadline.check(call)?;
+        }
         let body = match body.map(serde_json::to_vec).transpose() {
             Ok(body) => body,
             Err(e) => {
