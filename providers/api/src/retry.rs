@@ -9,7 +9,8 @@
 //!   `Retry-After`, capped at `retry_after_cap`, when it has one.
 //! - [`Deadline`]: when a whole provider call (its retries, the cloud operation and the
 //!   wait for it) must be over: the caller's ([`Progress::deadline`]) when it gives one,
-//!   else the provider's default.
+//!   else the provider's default. [`Deadline::check`] refuses to start a write once it
+//!   has passed.
 //! - [`run`]: the retry loop. It gives up with [`ProviderError::RetriesExhausted`] when
 //!   the next pause would end past the deadline.
 //! - [`PollSchedule`]: the pauses between polls of an operation, 5 s doubling to 30 s
@@ -18,6 +19,8 @@
 //!   pause at the 5 s floor (what a cloud asking for short `Retry-After`s could cause), and
 //!   at most 122 on the schedule alone (GKE and EKS send no `Retry-After` on polls); see
 //!   [`PollSchedule::max_polls`].
+//! - [`unfinished`]: the error of a wait that the deadline ended: it names the operation
+//!   and says that it may still be running in the cloud.
 //! - [`tracked`]: reports an operation's id to [`Progress`] while poolctl waits on it.
 
 use crate::{Progress, ProviderError};
