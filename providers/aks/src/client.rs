@@ -1,47 +1,28 @@
 //! HTTP to ARM: bearer tokens (none for a loopback emulator), ARM's CloudError, the
-//! `If-Match`/`If-None-Match` preconditions, and retries with backoff for the answers that
-//! mean "busy" or "slow down".
+//! `If-Match`/`If-None-Match` preconditions, and which answers mean "busy" or "slow down"
+//! (retried by [`poolctl_provider::retry::run`]) and which ones fail.
 
 use crate::auth::Auth;
 use crate::wire::CloudError;
 use poolctl_http::{error_chain, host_of, path_of, redacted, shared_client};
+use poolctl_provider::retry::{self, Attempt, Deadline, RetryPolicy};
 use poolctl_provider::{Progress, ProviderError, ProviderResult};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
-use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 /// Attempts at an endpoint that does not answer before poolctl reports it unreachable: a
 /// wrong endpoint is far more common than an outage.
 const UNREACHABLE_ATTEMPTS: u32 = 4;
 
-/// How long poolctl keeps retrying a busy or throttled call before it reports failure.
-///
-/// The pause before retry `n` is drawn uniformly from `[0, min(max_delay, first_delay ×
-/// 2^n)]` ("full jitter", so that several poolctl runs do not retry in step), or is the
-/// answer's `Retry-After` (at most `retry_after_cap`) when it has one. Retries stop when
-/// the next pause would end after `budget`.
-#[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
-    pub first_delay: Duration,
-    pub max_delay: Duration,
-    pub budget: Duration,
-    pub retry_after_cap: Duration,
-}
-
-impl Default for RetryPolicy {
-    /// 2 s doubling up to 60 s, `Retry-After` honoured up to 5 minutes, for at most 15
-    /// minutes: an AKS pool operation that blocks ours (409 OperationNotAllowed) typically
-    /// takes several minutes.
-    fn default() -> Self {
-        RetryPolicy {
-            first_delay: Duration::from_secs(2),
-            max_delay: Duration::from_secs(60),
-            budget: Duration::from_secs(15 * 60),
-            retry_after_cap: Duration::from_secs(300),
-        }
-    }
+/// What bounds and watches one provider call: when it must be over, and where its
+/// progress goes.
+#[derive(Clone, Copy)]
+pub(crate) struct Bounds<'a> {
+    pub deadline: Deadline,
+    pub progress: &'a dyn Progress,
 }
 
 /// One request as the provider means it.
@@ -120,8 +101,8 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         .map(Duration::from_secs)
 }
 
-/// One attempt's outcome, before the retry loop decides.
-enum Attempt {
+/// One attempt's outcome, before it is judged for a retry.
+enum Answered {
     Done(Answer),
     Retry {
         reason: String,
@@ -191,19 +172,22 @@ impl Client {
         &self,
         what: &str,
         url: &str,
-        progress: &dyn Progress,
+        bounds: Bounds<'_>,
     ) -> ProviderResult<T> {
-        self.send(&Call::get(what, url), progress).await?.json(what)
+        self.send(&Call::get(what, url), bounds).await?.json(what)
     }
 
-    /// Sends a call, retrying busy and throttled answers within the retry budget; the
+    /// How long a read that no caller deadline bounds keeps retrying.
+    pub(crate) fn read_budget(&self) -> Duration {
+        self.retry.budget
+    }
+
+    /// Sends a call, retrying busy and throttled answers until the call's deadline; the
     /// first other answer that is not a success becomes the error.
-    pub(crate) async fn send(
-        &self,
-        call: &Call<'_>,
-        progress: &dyn Progress,
-    ) -> ProviderResult<Answer> {
-        let started = Instant::now();
+    pub(crate) async fn send(&self, call: &Call<'_>, bounds: Bounds<'_>) -> ProviderResult<Answer> {
+        if call.method != Method::GET {
+            bounds.deadline.check(call.what)?;
+        }
         let body = match call.body.map(serde_json::to_vec).transpose() {
             Ok(body) => body,
             Err(e) => {
@@ -221,83 +205,76 @@ impl Client {
                 redacted(body)
             );
         }
-        let mut attempts = 0u32;
-        let mut unreachable_attempts = 0u32;
-        loop {
-            attempts += 1;
-            let (attempt, status) = self.attempt(call, body.as_deref()).await;
-            let outcome =
-                status.map_or_else(|| "no answer".to_string(), |s| s.as_u16().to_string());
-            match attempt {
-                Attempt::Done(answer) => {
-                    tracing::info!(
-                        "{} {} -> {outcome} in {} ms (attempt {attempts})",
-                        call.method,
-                        path_of(call.url),
-                        started.elapsed().as_millis()
-                    );
-                    return Ok(answer);
+        let path = path_of(call.url);
+        // Atomic only so that the attempts' futures stay Send.
+        let unreachable_attempts = AtomicU32::new(0);
+        let (body, path, unreachable_attempts) = (body.as_deref(), &path, &unreachable_attempts);
+        retry::run(
+            call.what,
+            &self.retry,
+            &bounds.deadline,
+            bounds.progress,
+            |attempt| async move {
+                let sent = Instant::now();
+                let (answered, status) = self.attempt(call, body).await;
+                // One line per request at -v.
+                let again = if attempt > 1 {
+                    format!(" (attempt {attempt})")
+                } else {
+                    String::new()
+                };
+                tracing::info!(
+                    "{} {path} -> {} in {} ms{again}",
+                    call.method,
+                    status.map_or_else(|| "no answer".to_string(), |s| s.as_u16().to_string()),
+                    sent.elapsed().as_millis()
+                );
+                let (reason, retry_after, unreachable, maybe_done) = match answered {
+                    Answered::Done(answer) => return Attempt::Done(answer),
+                    Answered::Fail(err) => return Attempt::Fail(err),
+                    Answered::Retry {
+                        reason,
+                        retry_after,
+                        unreachable,
+                        maybe_done,
+                    } => (reason, retry_after, unreachable, maybe_done),
+                };
+                if maybe_done && !call.repeatable {
+                    return Attempt::Fail(ProviderError::AnswerLost {
+                        call: call.what.to_string(),
+                        message: reason,
+                    });
                 }
-                Attempt::Fail(err) => {
-                    tracing::info!("{} {} -> {outcome}", call.method, path_of(call.url));
-                    return Err(err);
+                if unreachable
+                    && unreachable_attempts.fetch_add(1, Ordering::Relaxed) + 1
+                        >= UNREACHABLE_ATTEMPTS
+                {
+                    return Attempt::Fail(ProviderError::Transport {
+                        call: call.what.to_string(),
+                        endpoint: host_of(call.url),
+                        message: format!("{reason} (tried {UNREACHABLE_ATTEMPTS} times)"),
+                    });
                 }
                 Attempt::Retry {
                     reason,
                     retry_after,
-                    unreachable,
-                    maybe_done,
-                } => {
-                    if maybe_done && !call.repeatable {
-                        return Err(ProviderError::AnswerLost {
-                            call: call.what.to_string(),
-                            message: reason,
-                        });
-                    }
-                    if unreachable {
-                        unreachable_attempts += 1;
-                        if unreachable_attempts >= UNREACHABLE_ATTEMPTS {
-                            return Err(ProviderError::Transport {
-                                call: call.what.to_string(),
-                                endpoint: host_of(call.url),
-                                message: format!("{reason} (tried {unreachable_attempts} times)"),
-                            });
-                        }
-                    }
-                    let delay = match retry_after {
-                        Some(asked) => asked.min(self.retry.retry_after_cap),
-                        None => full_jitter(&self.retry, attempts),
-                    };
-                    if started.elapsed() + delay > self.retry.budget {
-                        return Err(ProviderError::RetriesExhausted {
-                            call: call.what.to_string(),
-                            attempts,
-                            seconds: started.elapsed().as_secs(),
-                            last: reason,
-                        });
-                    }
-                    tracing::warn!(
-                        "{}: retrying in {:.1}s: {reason}",
-                        call.what,
-                        delay.as_secs_f64()
-                    );
-                    progress.status(&format!(
-                        "AKS busy, retrying in {:.1}s: {reason}",
-                        delay.as_secs_f64()
-                    ));
-                    tokio::time::sleep(delay).await;
                 }
-            }
-        }
+            },
+        )
+        .await
     }
 
     /// One request; the status is the HTTP status when ARM answered at all.
-    async fn attempt(&self, call: &Call<'_>, body: Option<&[u8]>) -> (Attempt, Option<StatusCode>) {
+    async fn attempt(
+        &self,
+        call: &Call<'_>,
+        body: Option<&[u8]>,
+    ) -> (Answered, Option<StatusCode>) {
         let mut request = self.http.request(call.method.clone(), call.url);
         if let Some(auth) = &self.auth {
             match auth.token().await {
                 Ok(token) => request = request.bearer_auth(token),
-                Err(err) => return (Attempt::Fail(err), None),
+                Err(err) => return (Answered::Fail(err), None),
             }
         }
         if let Some(etag) = call.if_match {
@@ -316,7 +293,7 @@ impl Client {
             // A refused connection never reached ARM, so any call may be sent again; a
             // timeout on a write might have landed, so only reads are retried then.
             Err(e) if e.is_connect() || (e.is_timeout() && call.method == Method::GET) => {
-                let retry = Attempt::Retry {
+                let retry = Answered::Retry {
                     reason: error_chain(&e),
                     retry_after: None,
                     unreachable: e.is_connect(),
@@ -325,7 +302,7 @@ impl Client {
                 return (retry, None);
             }
             Err(e) if e.is_timeout() || e.is_request() || e.is_body() => {
-                let retry = Attempt::Retry {
+                let retry = Answered::Retry {
                     reason: error_chain(&e),
                     retry_after: None,
                     unreachable: false,
@@ -334,7 +311,7 @@ impl Client {
                 return (retry, None);
             }
             Err(e) => {
-                let fail = Attempt::Fail(ProviderError::Transport {
+                let fail = Answered::Fail(ProviderError::Transport {
                     call: call.what.to_string(),
                     endpoint: host_of(call.url),
                     message: error_chain(&e),
@@ -347,13 +324,13 @@ impl Client {
     }
 
     /// Reads an answer: the body of a success, or the error it reports.
-    async fn answer(&self, call: &Call<'_>, response: reqwest::Response) -> Attempt {
+    async fn answer(&self, call: &Call<'_>, response: reqwest::Response) -> Answered {
         let status = response.status();
         let headers = response.headers().clone();
         let body = match response.bytes().await {
             Ok(bytes) => bytes.to_vec(),
             Err(e) => {
-                return Attempt::Retry {
+                return Answered::Retry {
                     reason: format!("answer cut short: {e}"),
                     retry_after: None,
                     unreachable: false,
@@ -369,7 +346,7 @@ impl Client {
             redacted(&body)
         );
         if status.is_success() {
-            return Attempt::Done(Answer {
+            return Answered::Done(Answer {
                 status,
                 headers,
                 body,
@@ -377,13 +354,13 @@ impl Client {
         }
         let (code, message) = cloud_error(status, &body);
         if status == StatusCode::PRECONDITION_FAILED {
-            return Attempt::Fail(ProviderError::ChangedSincePlan {
+            return Answered::Fail(ProviderError::ChangedSincePlan {
                 call: call.what.to_string(),
                 message: format!("412 {code}: {message}"),
             });
         }
         if status == StatusCode::UNAUTHORIZED {
-            return Attempt::Fail(ProviderError::Auth {
+            return Answered::Fail(ProviderError::Auth {
                 message: format!("ARM refused the token for {}: {code}: {message}", call.what),
                 fix: self.auth.as_ref().map(Auth::fix).unwrap_or_else(|| {
                     "set POOLCTL_AKS_AUTH=azure to send Azure credentials to this endpoint"
@@ -392,7 +369,7 @@ impl Client {
             });
         }
         if is_busy(status, &code, &message) {
-            return Attempt::Retry {
+            return Answered::Retry {
                 reason: format!("{} {code}: {message}", status.as_u16()),
                 retry_after: retry_after(&headers),
                 unreachable: false,
@@ -401,7 +378,7 @@ impl Client {
                 maybe_done: status.is_server_error(),
             };
         }
-        Attempt::Fail(ProviderError::Api {
+        Answered::Fail(ProviderError::Api {
             call: call.what.to_string(),
             status: status.as_u16(),
             code,
@@ -446,24 +423,6 @@ fn is_busy(status: StatusCode, code: &str, message: &str) -> bool {
     false
 }
 
-/// Full jitter: uniform in `[0, min(max_delay, first_delay × 2^(attempt-1))]`.
-fn full_jitter(retry: &RetryPolicy, attempt: u32) -> Duration {
-    let exp = attempt.saturating_sub(1).min(20);
-    let ceiling = retry
-        .first_delay
-        .saturating_mul(1u32 << exp)
-        .min(retry.max_delay);
-    ceiling.mul_f64(random_unit())
-}
-
-/// A random number in `[0, 1)`. std's `RandomState` is seeded randomly per instance, which
-/// is all a retry jitter needs.
-fn random_unit() -> f64 {
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(Instant::now().elapsed().as_nanos());
-    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -500,29 +459,11 @@ mod tests {
     }
 
     #[test]
-    fn jitter_stays_under_the_growing_ceiling() {
-        let retry = RetryPolicy {
-            first_delay: Duration::from_millis(100),
-            max_delay: Duration::from_millis(1000),
-            budget: Duration::from_secs(10),
-            retry_after_cap: Duration::from_secs(1),
-        };
-        for attempt in 1..40 {
-            let ceiling = (Duration::from_millis(100) * 2u32.pow((attempt - 1).min(20)))
-                .min(Duration::from_millis(1000));
-            assert!(full_jitter(&retry, attempt) <= ceiling);
-        }
-        let draws: std::collections::HashSet<_> =
-            (0..20).map(|_| full_jitter(&retry, 5).as_nanos()).collect();
-        assert!(draws.len() > 1, "jitter must vary");
-    }
-
-    #[test]
     fn links_are_followed_only_on_the_endpoint() {
         let arm = Client::new(
             Url::parse("https://management.azure.com").expect("url"),
             None,
-            RetryPolicy::default(),
+            RetryPolicy::CLOUD,
         )
         .expect("client");
         let op = "https://management.azure.com/subscriptions/s/providers/Microsoft.ContainerService/locations/eastus/operations/1?api-version=2026-08-01";
@@ -531,7 +472,7 @@ mod tests {
         let emulator = Client::new(
             Url::parse("http://127.0.0.1:9000").expect("url"),
             None,
-            RetryPolicy::default(),
+            RetryPolicy::CLOUD,
         )
         .expect("client");
         assert_eq!(

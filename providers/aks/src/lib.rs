@@ -23,21 +23,20 @@ mod wire;
 
 pub use auth::{arm_scope, AuthMode, ARM_SCOPE};
 pub use azure_core::credentials::TokenCredential;
-pub use client::RetryPolicy;
-pub use lro::Pacing;
 pub use poolctl_http::is_loopback;
 
 use async_trait::async_trait;
-use client::{Call, Client};
+use client::{Bounds, Call, Client};
 use lro::Fallback;
+use poolctl_provider::retry::{self, Deadline, PollSchedule, RetryPolicy};
 use poolctl_provider::{
-    CapabilityTable, ClusterInfo, ClusterTarget, Health, LivePool, PoolSpec, PoolState, PoolUpdate,
-    Progress, Provider, ProviderError, ProviderResult,
+    CapabilityTable, ClusterInfo, ClusterTarget, Health, LivePool, NoProgress, PoolSpec, PoolState,
+    PoolUpdate, Progress, Provider, ProviderError, ProviderResult,
 };
 use reqwest::{Method, Url};
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use wire::{AgentPoolList, ManagedCluster};
 
 /// The one ARM api-version of every call: the stable version of the official examples and
@@ -55,52 +54,28 @@ const MAX_PAGES: usize = 1000;
 /// Tuning that tests and the emulator change; real runs keep [`AksOptions::for_endpoint`].
 #[derive(Debug, Clone)]
 pub struct AksOptions {
+    /// How busy and throttled answers are retried; its `budget` bounds reads.
     pub retry: RetryPolicy,
-    pub polling: Pacing,
+    /// The pauses between polls of a running operation.
+    pub polling: PollSchedule,
+    /// How long a create, update, delete or wait may take in all (its retries, the
+    /// operation and the wait for it) when the caller sets no deadline.
+    pub operation_timeout: Duration,
     pub auth: AuthMode,
     /// A credential to use instead of the one the environment names (tests, embedders).
     pub credential: Option<Arc<dyn TokenCredential>>,
 }
 
 impl AksOptions {
-    /// Real AKS operations take minutes: poll every 5 s at first, then up to every 30 s,
-    /// honouring `Retry-After` between 1 s and 30 s, for at most 60 minutes per operation
-    /// (so at most 3,600 polls, about 130 at the usual pace). An emulator answers in
-    /// milliseconds: 50 ms growing to 200 ms, `Retry-After` within 10 ms..200 ms, at most 10
-    /// minutes. Busy answers are retried for up to 15 minutes on ARM ([`RetryPolicy`]'s
-    /// default), 5 minutes on loopback (100 ms doubling to 2 s, `Retry-After` up to 2 s).
+    /// Real AKS operations take minutes: [`PollSchedule::CLOUD`] (5 s doubling to 30 s,
+    /// `Retry-After` honoured within 5 s..30 s), [`RetryPolicy::CLOUD`], and at most 60
+    /// minutes per call. An emulator answers in milliseconds: the loopback schedule and
+    /// policy, at most 10 minutes per call.
     pub fn for_endpoint(loopback: bool) -> Self {
-        let (polling, retry) = if loopback {
-            (
-                Pacing {
-                    first: Duration::from_millis(50),
-                    min: Duration::from_millis(10),
-                    // An emulator asks for whole seconds, as ARM does; nothing is gained
-                    // by waiting that long on this machine.
-                    max: Duration::from_millis(200),
-                    timeout: Duration::from_secs(10 * 60),
-                },
-                RetryPolicy {
-                    first_delay: Duration::from_millis(100),
-                    max_delay: Duration::from_secs(2),
-                    budget: Duration::from_secs(5 * 60),
-                    retry_after_cap: Duration::from_secs(2),
-                },
-            )
-        } else {
-            (
-                Pacing {
-                    first: Duration::from_secs(5),
-                    min: Duration::from_secs(1),
-                    max: Duration::from_secs(30),
-                    timeout: Duration::from_secs(60 * 60),
-                },
-                RetryPolicy::default(),
-            )
-        };
         AksOptions {
-            retry,
-            polling,
+            retry: RetryPolicy::for_endpoint(loopback),
+            polling: PollSchedule::for_endpoint(loopback),
+            operation_timeout: Duration::from_secs(if loopback { 10 * 60 } else { 60 * 60 }),
             auth: AuthMode::Auto,
             credential: None,
         }
@@ -109,7 +84,8 @@ impl AksOptions {
 
 pub struct AksProvider {
     client: Client,
-    polling: Pacing,
+    polling: PollSchedule,
+    operation_timeout: Duration,
     /// `{endpoint}/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.ContainerService/managedClusters/{c}`
     cluster: Url,
     /// The eTag of each pool as last read or written by this provider: the plan's
@@ -184,6 +160,7 @@ impl AksProvider {
         Ok(AksProvider {
             client: Client::new(endpoint, auth, options.retry)?,
             polling: options.polling,
+            operation_timeout: options.operation_timeout,
             cluster,
             etags: std::sync::Mutex::new(HashMap::new()),
             writes: tokio::sync::Mutex::new(()),
@@ -205,6 +182,24 @@ impl AksProvider {
         self.url(&["agentPools", name])
     }
 
+    /// What bounds a read for a plan: no caller deadline, the retry budget.
+    fn read_bounds(&self) -> Bounds<'static> {
+        Bounds {
+            deadline: Deadline::after(self.client.read_budget()),
+            progress: &NoProgress,
+        }
+    }
+
+    /// What bounds a create, update, delete or wait: the caller's deadline, else the
+    /// operation timeout, for the whole call (the wait for this provider's other writes
+    /// included).
+    fn call_bounds<'a>(&self, progress: &'a dyn Progress) -> Bounds<'a> {
+        Bounds {
+            deadline: Deadline::from_progress(progress, self.operation_timeout),
+            progress,
+        }
+    }
+
     fn etags(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
         // A panic elsewhere while holding the lock leaves a map that is still whole.
         self.etags.lock().unwrap_or_else(|e| e.into_inner())
@@ -224,9 +219,9 @@ impl AksProvider {
 
     /// Reads the pool after a write: records its eTag, and reports a pool that the
     /// operation left Failed.
-    async fn settle(&self, call: &str, name: &str, progress: &dyn Progress) -> ProviderResult<()> {
+    async fn settle(&self, call: &str, name: &str, bounds: Bounds<'_>) -> ProviderResult<()> {
         let url = self.pool_url(name);
-        let Some((pool, _)) = lro::get_pool(&self.client, call, &url, progress).await? else {
+        let Some((pool, _)) = lro::get_pool(&self.client, call, &url, bounds).await? else {
             return Err(ProviderError::OperationFailed {
                 call: call.to_string(),
                 operation: name.to_string(),
@@ -245,7 +240,7 @@ impl AksProvider {
         Ok(())
     }
 
-    async fn put_create(&self, spec: &PoolSpec, progress: &dyn Progress) -> ProviderResult<()> {
+    async fn put_create(&self, spec: &PoolSpec, bounds: Bounds<'_>) -> ProviderResult<()> {
         let name = &spec.name;
         let call = format!("create agent pool {name}");
         let url = self.pool_url(name);
@@ -264,21 +259,14 @@ impl AksProvider {
                         if_none_match_any: true,
                         repeatable: false,
                     },
-                    progress,
+                    bounds,
                 )
                 .await;
             match sent {
                 Ok(answer) => {
-                    let fallback = Fallback::PoolSettles { url: &url };
-                    return lro::wait(
-                        &self.client,
-                        self.polling,
-                        &call,
-                        &answer,
-                        fallback,
-                        progress,
-                    )
-                    .await;
+                    let fallback = Fallback::PoolSettles { name, url: &url };
+                    return lro::wait(&self.client, self.polling, &call, &answer, fallback, bounds)
+                        .await;
                 }
                 // The pool exists. After a lost answer it may be this run's own create.
                 Err(ProviderError::ChangedSincePlan { message, .. }) if lost == 0 => {
@@ -293,21 +281,21 @@ impl AksProvider {
                     })
                 }
                 Err(ProviderError::ChangedSincePlan { .. }) => {
-                    return self.wait_for_own_create(&call, name, progress).await
+                    return self.wait_for_own_create(&call, name, bounds).await
                 }
                 // A create is never sent twice blindly: look for the pool first.
                 Err(ProviderError::AnswerLost { message, .. })
                     if lost + 1 < LOST_ANSWER_ATTEMPTS =>
                 {
                     lost += 1;
-                    progress.status(&format!(
+                    bounds.progress.status(&format!(
                         "the answer to the create was lost ({message}); looking for the pool"
                     ));
-                    if lro::get_pool(&self.client, &call, &url, progress)
+                    if lro::get_pool(&self.client, &call, &url, bounds)
                         .await?
                         .is_some()
                     {
-                        return self.wait_for_own_create(&call, name, progress).await;
+                        return self.wait_for_own_create(&call, name, bounds).await;
                     }
                 }
                 Err(e) => return Err(e),
@@ -320,9 +308,9 @@ impl AksProvider {
         &self,
         call: &str,
         name: &str,
-        progress: &dyn Progress,
+        bounds: Bounds<'_>,
     ) -> ProviderResult<()> {
-        match self.wait_for_pool(name, progress).await? {
+        match self.wait_while_busy(name, bounds).await? {
             Some(_) => Ok(()),
             None => Err(ProviderError::OperationFailed {
                 call: call.to_string(),
@@ -336,11 +324,11 @@ impl AksProvider {
         &self,
         name: &str,
         updates: &[PoolUpdate],
-        progress: &dyn Progress,
+        bounds: Bounds<'_>,
     ) -> ProviderResult<()> {
         let call = format!("update agent pool {name}");
         let url = self.pool_url(name);
-        let live = self.client.send(&Call::get(&call, &url), progress).await?;
+        let live = self.client.send(&Call::get(&call, &url), bounds).await?;
         let live_json: serde_json::Value = live.json(&call)?;
         let update = convert::update_body(&live_json, updates)?;
         // The plan's eTag; a pool the plan never saw (created in this run) has the one
@@ -365,34 +353,27 @@ impl AksProvider {
                         if_none_match_any: false,
                         repeatable: false,
                     },
-                    progress,
+                    bounds,
                 )
                 .await;
             match sent {
                 Ok(answer) => {
-                    let fallback = Fallback::PoolSettles { url: &url };
-                    return lro::wait(
-                        &self.client,
-                        self.polling,
-                        &call,
-                        &answer,
-                        fallback,
-                        progress,
-                    )
-                    .await;
+                    let fallback = Fallback::PoolSettles { name, url: &url };
+                    return lro::wait(&self.client, self.polling, &call, &answer, fallback, bounds)
+                        .await;
                 }
                 Err(ProviderError::AnswerLost { message, .. })
                     if lost + 1 < LOST_ANSWER_ATTEMPTS =>
                 {
                     lost += 1;
-                    progress.status(&format!(
+                    bounds.progress.status(&format!(
                         "the answer to the update was lost ({message}); reading the pool"
                     ));
-                    let now = self.client.send(&Call::get(&call, &url), progress).await?;
+                    let now = self.client.send(&Call::get(&call, &url), bounds).await?;
                     let now_json: serde_json::Value = now.json(&call)?;
                     if convert::carries(&now_json, &update.body, &update.changed) {
                         // It landed: wait for it as for an answered one.
-                        return match self.wait_for_pool(name, progress).await? {
+                        return match self.wait_while_busy(name, bounds).await? {
                             Some(_) => Ok(()),
                             None => Err(ProviderError::OperationFailed {
                                 call,
@@ -419,7 +400,7 @@ impl AksProvider {
         }
     }
 
-    async fn send_delete(&self, name: &str, progress: &dyn Progress) -> ProviderResult<()> {
+    async fn send_delete(&self, name: &str, bounds: Bounds<'_>) -> ProviderResult<()> {
         let call = format!("delete agent pool {name}");
         let url = self.pool_url(name);
         let if_match = self.recorded_etag(name);
@@ -437,37 +418,30 @@ impl AksProvider {
                         if_none_match_any: false,
                         repeatable: false,
                     },
-                    progress,
+                    bounds,
                 )
                 .await;
             match sent {
                 Ok(answer) if answer.status == reqwest::StatusCode::NO_CONTENT => return Ok(()),
                 Ok(answer) => {
-                    let fallback = Fallback::PoolGone { url: &url };
-                    return lro::wait(
-                        &self.client,
-                        self.polling,
-                        &call,
-                        &answer,
-                        fallback,
-                        progress,
-                    )
-                    .await;
+                    let fallback = Fallback::PoolGone { name, url: &url };
+                    return lro::wait(&self.client, self.polling, &call, &answer, fallback, bounds)
+                        .await;
                 }
                 Err(ProviderError::Api { status: 404, .. }) => return Ok(()),
                 Err(ProviderError::AnswerLost { message, .. })
                     if lost + 1 < LOST_ANSWER_ATTEMPTS =>
                 {
                     lost += 1;
-                    progress.status(&format!(
+                    bounds.progress.status(&format!(
                         "the answer to the delete was lost ({message}); looking for the pool"
                     ));
-                    match lro::get_pool(&self.client, &call, &url, progress).await? {
+                    match lro::get_pool(&self.client, &call, &url, bounds).await? {
                         None => return Ok(()),
                         Some((pool, _)) => {
                             let state = pool.properties.provisioning_state.unwrap_or_default();
                             if state.eq_ignore_ascii_case("Deleting") {
-                                return match self.wait_for_pool(name, progress).await? {
+                                return match self.wait_while_busy(name, bounds).await? {
                                     None => Ok(()),
                                     Some(health) => Err(ProviderError::OperationFailed {
                                         call,
@@ -481,6 +455,44 @@ impl AksProvider {
                 }
                 Err(e) => return Err(e),
             }
+        }
+    }
+}
+
+impl AksProvider {
+    /// Polls the pool while it is busy with an operation (another client's, or one whose
+    /// answer was lost), then reports its health; `None` when it does not exist.
+    async fn wait_while_busy(
+        &self,
+        name: &str,
+        bounds: Bounds<'_>,
+    ) -> ProviderResult<Option<Health>> {
+        let call = format!("wait for agent pool {name}");
+        let url = self.pool_url(name);
+        let mut polls = self.polling.start();
+        loop {
+            let Some((pool, answer)) = lro::get_pool(&self.client, &call, &url, bounds).await?
+            else {
+                return Ok(None);
+            };
+            let health = convert::health_from_wire(&pool);
+            if health.state != PoolState::Busy {
+                return Ok(Some(health));
+            }
+            bounds
+                .progress
+                .status(&format!("{}: agent pool {name}", health.status));
+            polls
+                .pause(&bounds.deadline, answer.retry_after())
+                .await
+                .map_err(|_| {
+                    retry::unfinished(
+                        &call,
+                        &format!("agent pool {name} ({})", health.status),
+                        &health.status,
+                        &bounds.deadline,
+                    )
+                })?;
         }
     }
 }
@@ -514,11 +526,7 @@ impl Provider for AksProvider {
     async fn cluster(&self) -> ProviderResult<ClusterInfo> {
         let cluster: ManagedCluster = self
             .client
-            .get_json(
-                "get managed cluster",
-                &self.url(&[]),
-                &poolctl_provider::NoProgress,
-            )
+            .get_json("get managed cluster", &self.url(&[]), self.read_bounds())
             .await?;
         Ok(ClusterInfo {
             // A pool without availabilityZones is regional: no zone list to default to.
@@ -532,11 +540,9 @@ impl Provider for AksProvider {
         let mut url = self.url(&["agentPools"]);
         let mut pools = Vec::new();
         let mut etags = HashMap::new();
+        let bounds = self.read_bounds();
         for _ in 0..MAX_PAGES {
-            let page: AgentPoolList = self
-                .client
-                .get_json(call, &url, &poolctl_provider::NoProgress)
-                .await?;
+            let page: AgentPoolList = self.client.get_json(call, &url, bounds).await?;
             for pool in &page.value {
                 if let Some(etag) = &pool.properties.e_tag {
                     etags.insert(pool.name.clone(), etag.clone());
@@ -563,12 +569,13 @@ impl Provider for AksProvider {
     }
 
     async fn create_pool(&self, spec: &PoolSpec, progress: &dyn Progress) -> ProviderResult<()> {
+        let bounds = self.call_bounds(progress);
         let _write = self.writes.lock().await;
-        self.put_create(spec, progress).await?;
+        self.put_create(spec, bounds).await?;
         self.settle(
             &format!("create agent pool {}", spec.name),
             &spec.name,
-            progress,
+            bounds,
         )
         .await
     }
@@ -579,15 +586,17 @@ impl Provider for AksProvider {
         updates: &[PoolUpdate],
         progress: &dyn Progress,
     ) -> ProviderResult<()> {
+        let bounds = self.call_bounds(progress);
         let _write = self.writes.lock().await;
-        self.put_update(name, updates, progress).await?;
-        self.settle(&format!("update agent pool {name}"), name, progress)
+        self.put_update(name, updates, bounds).await?;
+        self.settle(&format!("update agent pool {name}"), name, bounds)
             .await
     }
 
     async fn delete_pool(&self, name: &str, progress: &dyn Progress) -> ProviderResult<()> {
+        let bounds = self.call_bounds(progress);
         let _write = self.writes.lock().await;
-        self.send_delete(name, progress).await?;
+        self.send_delete(name, bounds).await?;
         self.record_etag(name, None);
         Ok(())
     }
@@ -597,38 +606,7 @@ impl Provider for AksProvider {
         name: &str,
         progress: &dyn Progress,
     ) -> ProviderResult<Option<Health>> {
-        let call = format!("wait for agent pool {name}");
-        let url = self.pool_url(name);
-        let started = Instant::now();
-        let mut delay = self.polling.first;
-        loop {
-            let Some((pool, answer)) = lro::get_pool(&self.client, &call, &url, progress).await?
-            else {
-                return Ok(None);
-            };
-            let health = convert::health_from_wire(&pool);
-            if health.state != PoolState::Busy {
-                return Ok(Some(health));
-            }
-            progress.status(&format!("{}: agent pool {name}", health.status));
-            let pause = answer
-                .retry_after()
-                .map(|d| d.clamp(self.polling.min, self.polling.max))
-                .unwrap_or(delay);
-            if started.elapsed() + pause > self.polling.timeout {
-                return Err(ProviderError::OperationFailed {
-                    call,
-                    operation: name.to_string(),
-                    message: format!(
-                        "still {} after {} s; it may yet finish",
-                        health.status,
-                        started.elapsed().as_secs()
-                    ),
-                });
-            }
-            tokio::time::sleep(pause).await;
-            delay = (delay * 2).min(self.polling.max);
-        }
+        self.wait_while_busy(name, self.call_bounds(progress)).await
     }
 }
 

@@ -23,7 +23,7 @@
 use crate::client::Call;
 use crate::lro::{self, Fallback};
 use crate::AksProvider;
-use poolctl_provider::{NoProgress, ProviderResult, LOCK_KEY_PREFIX};
+use poolctl_provider::{ProviderResult, LOCK_KEY_PREFIX};
 use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
@@ -60,7 +60,7 @@ impl AksProvider {
     async fn cluster_tags(&self, call: &str) -> ProviderResult<BTreeMap<String, String>> {
         let tags: TagsResource = self
             .client
-            .get_json(call, &self.tags_url(), &NoProgress)
+            .get_json(call, &self.tags_url(), self.read_bounds())
             .await?;
         Ok(tags.properties.tags.unwrap_or_default())
     }
@@ -111,18 +111,21 @@ impl AksProvider {
                     if_none_match_any: false,
                     repeatable: true,
                 },
-                &NoProgress,
+                self.read_bounds(),
             )
             .await?;
         if answer.status == StatusCode::ACCEPTED {
-            let fallback = Fallback::PoolSettles { url: &url };
+            let fallback = Fallback::PoolSettles {
+                name: "cluster tags",
+                url: &url,
+            };
             lro::wait(
                 &self.client,
                 self.polling,
                 call,
                 &answer,
                 fallback,
-                &NoProgress,
+                self.read_bounds(),
             )
             .await?;
         }

@@ -1,82 +1,44 @@
 //! ARM long-running operations: after a PUT or DELETE that AKS carries out in the
 //! background, poll the `Azure-AsyncOperation` URL (its `status` goes `InProgress` →
 //! `Succeeded`/`Failed`/`Canceled`), else the `Location` URL (202 while running, 200/204
-//! when done), else the pool itself, until it ends or the operation deadline passes.
+//! when done), else the pool itself, until it ends or the call's deadline passes. The
+//! operation's URL (or the pool's name and state) goes to the caller's progress while
+//! poolctl waits on it.
 
-use crate::client::{Answer, Call, Client};
+use crate::client::{Answer, Bounds, Call, Client};
 use crate::convert;
 use crate::wire::{AgentPool, AsyncOperation};
-use poolctl_provider::{Progress, ProviderError, ProviderResult};
+use poolctl_provider::retry::{self, PollSchedule, Polls};
+use poolctl_provider::{ProviderError, ProviderResult};
 use reqwest::StatusCode;
-use std::time::{Duration, Instant};
-
-/// How often to poll and for how long.
-#[derive(Debug, Clone, Copy)]
-pub struct Pacing {
-    /// First pause, and the pause after a poll that had no `Retry-After`; it doubles up to
-    /// `max`.
-    pub first: Duration,
-    /// `Retry-After` is honoured within `[min, max]`.
-    pub min: Duration,
-    pub max: Duration,
-    /// How long one operation may run before poolctl stops waiting for it. Polls stop
-    /// then, so an operation gets at most `timeout / min` polls.
-    pub timeout: Duration,
-}
+use std::time::Duration;
 
 /// What to watch when ARM named no operation URL.
 pub(crate) enum Fallback<'a> {
     /// After a PUT: the pool's `provisioningState` until it leaves the in-progress words.
-    PoolSettles { url: &'a str },
+    PoolSettles { name: &'a str, url: &'a str },
     /// After a DELETE: the pool until it is gone (404).
-    PoolGone { url: &'a str },
+    PoolGone { name: &'a str, url: &'a str },
 }
 
-/// The pauses between polls.
-struct Pace {
-    pacing: Pacing,
-    next: Duration,
-    started: Instant,
+/// One wait: the call it belongs to, the operation's id as reported, and its polls.
+struct Wait<'a> {
+    client: &'a Client,
+    call: &'a str,
+    operation: &'a str,
+    polls: Polls,
+    bounds: Bounds<'a>,
 }
 
-impl Pace {
-    fn new(pacing: Pacing) -> Self {
-        Pace {
-            pacing,
-            next: pacing.first,
-            started: Instant::now(),
-        }
-    }
-
-    /// Sleeps before the next poll, or reports that the deadline has passed.
-    async fn pause(
-        &mut self,
-        retry_after: Option<Duration>,
-        call: &str,
-        operation: &str,
-        status: &str,
-    ) -> ProviderResult<()> {
-        let delay = match retry_after {
-            Some(asked) => asked.clamp(self.pacing.min, self.pacing.max),
-            None => {
-                let delay = self.next;
-                self.next = (self.next * 2).min(self.pacing.max);
-                delay
-            }
-        };
-        if self.started.elapsed() + delay > self.pacing.timeout {
-            return Err(ProviderError::OperationFailed {
-                call: call.to_string(),
-                operation: operation.to_string(),
-                message: format!(
-                    "still {status} after {} s, longer than poolctl waits for one operation; \
-                     it may yet finish: check the pool before retrying",
-                    self.started.elapsed().as_secs()
-                ),
-            });
-        }
-        tokio::time::sleep(delay).await;
-        Ok(())
+impl Wait<'_> {
+    /// Sleeps before the next poll, or reports that the deadline would pass first.
+    async fn pause(&mut self, retry_after: Option<Duration>, status: &str) -> ProviderResult<()> {
+        self.polls
+            .pause(&self.bounds.deadline, retry_after)
+            .await
+            .map_err(|_| {
+                retry::unfinished(self.call, self.operation, status, &self.bounds.deadline)
+            })
     }
 }
 
@@ -89,51 +51,71 @@ fn operation_id(url: &str) -> String {
 /// Waits for the operation that `started` (the answer to a PUT or DELETE) began.
 pub(crate) async fn wait(
     client: &Client,
-    pacing: Pacing,
+    polling: PollSchedule,
     call: &str,
     started: &Answer,
     fallback: Fallback<'_>,
-    progress: &dyn Progress,
+    bounds: Bounds<'_>,
 ) -> ProviderResult<()> {
-    if let Some(link) = started.header("azure-asyncoperation") {
-        let url = client.follow(call, link)?;
-        return poll_async_operation(client, pacing, call, &url, started, progress).await;
-    }
-    if let Some(link) = started.header("location") {
-        let url = client.follow(call, link)?;
-        return poll_location(client, pacing, call, &url, started, progress).await;
-    }
-    match fallback {
-        Fallback::PoolSettles { url } => {
-            poll_pool_settles(client, pacing, call, url, started, progress).await
+    let async_operation = started.header("azure-asyncoperation");
+    let location = started.header("location");
+    let (id, url) = match (async_operation.or(location), &fallback) {
+        (Some(link), _) => (link.to_string(), client.follow(call, link)?),
+        (None, Fallback::PoolSettles { name, url } | Fallback::PoolGone { name, url }) => {
+            let state = started
+                .json::<AgentPool>(call)
+                .ok()
+                .and_then(|pool| pool.properties.provisioning_state)
+                .filter(|state| !state.is_empty())
+                .unwrap_or_else(|| match fallback {
+                    Fallback::PoolSettles { .. } => "Accepted".into(),
+                    Fallback::PoolGone { .. } => "Deleting".into(),
+                });
+            (format!("agent pool {name} ({state})"), url.to_string())
         }
-        Fallback::PoolGone { url } => {
-            poll_pool_gone(client, pacing, call, url, started, progress).await
+    };
+    let mut wait = Wait {
+        client,
+        call,
+        operation: &id,
+        polls: polling.start(),
+        bounds,
+    };
+    let polled = async {
+        if async_operation.is_some() {
+            poll_async_operation(&mut wait, &url, started).await
+        } else if location.is_some() {
+            poll_location(&mut wait, &url, started).await
+        } else {
+            match fallback {
+                Fallback::PoolSettles { .. } => poll_pool_settles(&mut wait, &url, started).await,
+                Fallback::PoolGone { .. } => poll_pool_gone(&mut wait, &url, started).await,
+            }
         }
-    }
+    };
+    retry::tracked(bounds.progress, &id, polled).await
 }
 
 async fn poll_async_operation(
-    client: &Client,
-    pacing: Pacing,
-    call: &str,
+    wait: &mut Wait<'_>,
     url: &str,
     started: &Answer,
-    progress: &dyn Progress,
 ) -> ProviderResult<()> {
-    let mut pace = Pace::new(pacing);
+    let call = wait.call;
     let mut retry_after = started.retry_after();
     let mut status = "Accepted".to_string();
     let mut id = operation_id(url);
     loop {
-        pace.pause(retry_after, call, &id, &status).await?;
-        let answer = client.send(&Call::get(call, url), progress).await?;
+        wait.pause(retry_after, &status).await?;
+        let answer = wait.client.send(&Call::get(call, url), wait.bounds).await?;
         let operation: AsyncOperation = answer.json(call)?;
         if let Some(name) = operation.name.filter(|n| !n.is_empty()) {
             id = name;
         }
         status = operation.status;
-        progress.status(&format!("{status}: {call} (operation {id})"));
+        wait.bounds
+            .progress
+            .status(&format!("{status}: {call} (operation {id})"));
         match status.to_ascii_lowercase().as_str() {
             "succeeded" => return Ok(()),
             "failed" | "canceled" | "cancelled" => {
@@ -160,25 +142,20 @@ async fn poll_async_operation(
     }
 }
 
-async fn poll_location(
-    client: &Client,
-    pacing: Pacing,
-    call: &str,
-    url: &str,
-    started: &Answer,
-    progress: &dyn Progress,
-) -> ProviderResult<()> {
-    let mut pace = Pace::new(pacing);
+async fn poll_location(wait: &mut Wait<'_>, url: &str, started: &Answer) -> ProviderResult<()> {
+    let call = wait.call;
     let mut retry_after = started.retry_after();
     let id = operation_id(url);
     loop {
-        pace.pause(retry_after, call, &id, "running").await?;
-        let answer = client.send(&Call::get(call, url), progress).await?;
+        wait.pause(retry_after, "running").await?;
+        let answer = wait.client.send(&Call::get(call, url), wait.bounds).await?;
         if answer.status != StatusCode::ACCEPTED {
-            progress.status(&format!("done: {call}"));
+            wait.bounds.progress.status(&format!("done: {call}"));
             return Ok(());
         }
-        progress.status(&format!("running: {call} (operation {id})"));
+        wait.bounds
+            .progress
+            .status(&format!("running: {call} (operation {id})"));
         retry_after = answer.retry_after();
     }
 }
@@ -188,33 +165,25 @@ pub(crate) async fn get_pool(
     client: &Client,
     call: &str,
     url: &str,
-    progress: &dyn Progress,
+    bounds: Bounds<'_>,
 ) -> ProviderResult<Option<(AgentPool, Answer)>> {
-    match client.send(&Call::get(call, url), progress).await {
+    match client.send(&Call::get(call, url), bounds).await {
         Ok(answer) => Ok(Some((answer.json(call)?, answer))),
         Err(ProviderError::Api { status: 404, .. }) => Ok(None),
         Err(e) => Err(e),
     }
 }
 
-async fn poll_pool_settles(
-    client: &Client,
-    pacing: Pacing,
-    call: &str,
-    url: &str,
-    started: &Answer,
-    progress: &dyn Progress,
-) -> ProviderResult<()> {
-    let mut pace = Pace::new(pacing);
+async fn poll_pool_settles(wait: &mut Wait<'_>, url: &str, started: &Answer) -> ProviderResult<()> {
+    let call = wait.call;
     let mut retry_after = started.retry_after();
     let mut state = "Accepted".to_string();
     loop {
-        pace.pause(retry_after, call, "provisioningState", &state)
-            .await?;
-        let Some((pool, answer)) = get_pool(client, call, url, progress).await? else {
+        wait.pause(retry_after, &state).await?;
+        let Some((pool, answer)) = get_pool(wait.client, call, url, wait.bounds).await? else {
             return Err(ProviderError::OperationFailed {
                 call: call.to_string(),
-                operation: "provisioningState".into(),
+                operation: wait.operation.to_string(),
                 message: "the pool disappeared while poolctl waited for it".into(),
             });
         };
@@ -223,13 +192,13 @@ async fn poll_pool_settles(
             .provisioning_state
             .clone()
             .unwrap_or_default();
-        progress.status(&format!("{state}: {call}"));
+        wait.bounds.progress.status(&format!("{state}: {call}"));
         if !convert::is_in_progress(&state) || state.is_empty() {
             let health = convert::health_from_wire(&pool);
             if health.state == poolctl_provider::PoolState::Failed {
                 return Err(ProviderError::OperationFailed {
                     call: call.to_string(),
-                    operation: "provisioningState".into(),
+                    operation: wait.operation.to_string(),
                     message: health.to_string(),
                 });
             }
@@ -239,21 +208,13 @@ async fn poll_pool_settles(
     }
 }
 
-async fn poll_pool_gone(
-    client: &Client,
-    pacing: Pacing,
-    call: &str,
-    url: &str,
-    started: &Answer,
-    progress: &dyn Progress,
-) -> ProviderResult<()> {
-    let mut pace = Pace::new(pacing);
+async fn poll_pool_gone(wait: &mut Wait<'_>, url: &str, started: &Answer) -> ProviderResult<()> {
+    let call = wait.call;
     let mut retry_after = started.retry_after();
     let mut state = "Deleting".to_string();
     loop {
-        pace.pause(retry_after, call, "provisioningState", &state)
-            .await?;
-        let Some((pool, answer)) = get_pool(client, call, url, progress).await? else {
+        wait.pause(retry_after, &state).await?;
+        let Some((pool, answer)) = get_pool(wait.client, call, url, wait.bounds).await? else {
             return Ok(());
         };
         state = pool
@@ -261,12 +222,12 @@ async fn poll_pool_gone(
             .provisioning_state
             .clone()
             .unwrap_or_default();
-        progress.status(&format!("{state}: {call}"));
+        wait.bounds.progress.status(&format!("{state}: {call}"));
         if !convert::is_in_progress(&state) {
             // Still there and no longer deleting: the delete ended without removing it.
             return Err(ProviderError::OperationFailed {
                 call: call.to_string(),
-                operation: "provisioningState".into(),
+                operation: wait.operation.to_string(),
                 message: format!(
                     "the pool is {}, not deleted",
                     convert::health_from_wire(&pool)
@@ -287,31 +248,5 @@ mod tests {
             operation_id("https://management.azure.com/subscriptions/s/providers/Microsoft.ContainerService/locations/eastus/operationresults/abc-1?api-version=2026-08-01"),
             "abc-1"
         );
-    }
-
-    #[tokio::test]
-    async fn retry_after_is_clamped_and_the_deadline_is_kept() {
-        let pacing = Pacing {
-            first: Duration::from_millis(1),
-            min: Duration::from_millis(1),
-            max: Duration::from_millis(5),
-            timeout: Duration::from_millis(30),
-        };
-        let mut pace = Pace::new(pacing);
-        let started = Instant::now();
-        // Retry-After: 60 is cut to the 5 ms cap.
-        pace.pause(Some(Duration::from_secs(60)), "c", "op", "InProgress")
-            .await
-            .expect("within deadline");
-        assert!(started.elapsed() < Duration::from_secs(1));
-        let mut polls = 0;
-        let err = loop {
-            match pace.pause(None, "c", "op", "InProgress").await {
-                Ok(()) => polls += 1,
-                Err(e) => break e,
-            }
-        };
-        assert!(polls <= 30, "{polls}");
-        assert!(err.to_string().contains("still InProgress"), "{err}");
     }
 }

@@ -1,6 +1,7 @@
 //! The AKS provider against a scripted loopback ARM endpoint: paging, creates guarded by
 //! `If-None-Match: *`, updates and deletes guarded by the plan's eTags, long-running
-//! operations, busy and throttled answers, and serialized writes.
+//! operations, busy and throttled answers, serialized writes, the caller's deadline and
+//! the operation ids reported to the caller.
 
 mod common;
 
@@ -447,7 +448,7 @@ async fn a_cluster_busy_for_too_long_exhausts_the_retries() {
     })
     .await;
     let mut options = common::options();
-    options.retry.budget = Duration::from_millis(300);
+    options.operation_timeout = Duration::from_millis(300);
     let provider = poolctl_aks::AksProvider::with_options(&common::target(&server.url), options)
         .expect("provider");
     let err = provider
@@ -666,5 +667,180 @@ async fn writes_of_one_provider_never_overlap() {
             .filter(|r| r.method == "PUT")
             .count(),
         2
+    );
+}
+
+/// A PUT accepted with an `Azure-AsyncOperation` whose operation never ends.
+fn never_ending(base: &str, req: &common::Req) -> Resp {
+    if req.method == "PUT" {
+        let mut answered = pool("slow", "e", "Creating");
+        answered["properties"] = req.body["properties"].clone();
+        return Resp::json(201, answered).header(
+            "azure-asyncoperation",
+            &format!("{base}/subscriptions/{}/providers/Microsoft.ContainerService/locations/eastus/operations/op-slow?api-version=2026-08-01", common::SUB),
+        );
+    }
+    if req.path.ends_with("/operations/op-slow") {
+        return Resp::json(200, json!({"name": "op-slow", "status": "InProgress"}));
+    }
+    Resp::json(200, pool("slow", "e", "Creating"))
+}
+
+#[tokio::test]
+async fn the_callers_deadline_ends_the_wait_naming_the_operation_still_running() {
+    let server = serve(|base| move |req: &common::Req| never_ending(&base, req)).await;
+    // The provider's own timeout (10 s) is longer than the caller's deadline.
+    let progress = Recorder::within(Duration::from_millis(500));
+    let started = std::time::Instant::now();
+    let err = provider(&server)
+        .create_pool(&spec("slow"), &progress)
+        .await
+        .expect_err("the deadline passes first");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    let operations = progress.operations();
+    let url = format!(
+        "{}/subscriptions/{}/providers/Microsoft.ContainerService/locations/eastus/operations/op-slow?api-version=2026-08-01",
+        server.url,
+        common::SUB
+    );
+    assert_eq!(
+        operations,
+        [format!("start {url}"), format!("end {url}")],
+        "the Azure-AsyncOperation URL is the operation's id"
+    );
+    let text = err.to_string();
+    assert!(
+        matches!(err, ProviderError::OperationFailed { .. }),
+        "{text}"
+    );
+    assert!(text.contains("op-slow"), "{text}");
+    assert!(text.contains("may still be running in the cloud"), "{text}");
+    assert!(text.contains("InProgress"), "{text}");
+}
+
+#[tokio::test]
+async fn an_operation_without_a_url_is_reported_by_the_pools_name_and_state() {
+    let server = serve(|_| {
+        let mut gets = 0;
+        move |req: &common::Req| {
+            if req.method == "PUT" {
+                return Resp::json(200, pool("plain", "e", "Scaling"));
+            }
+            gets += 1;
+            let state = if gets < 2 { "Scaling" } else { "Succeeded" };
+            Resp::json(200, pool("plain", "e", state))
+        }
+    })
+    .await;
+    let progress = Recorder::default();
+    provider(&server)
+        .update_pool("plain", &[PoolUpdate::Tags(BTreeMap::new())], &progress)
+        .await
+        .expect("updated");
+    assert_eq!(
+        progress.operations(),
+        [
+            "start agent pool plain (Scaling)",
+            "end agent pool plain (Scaling)"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_delete_reports_its_location_as_the_operation() {
+    let server = serve(|base| {
+        let mut polls = 0;
+        move |req: &common::Req| {
+            if req.method == "DELETE" {
+                return Resp::empty(202).header(
+                    "location",
+                    &format!("{base}/subscriptions/{}/providers/Microsoft.ContainerService/locations/eastus/operationresults/d-7?api-version=2026-08-01", common::SUB),
+                );
+            }
+            polls += 1;
+            Resp::empty(if polls < 2 { 202 } else { 204 })
+        }
+    })
+    .await;
+    let progress = Recorder::default();
+    provider(&server)
+        .delete_pool("old", &progress)
+        .await
+        .expect("deleted");
+    let operations = progress.operations();
+    assert_eq!(operations.len(), 2, "{operations:?}");
+    assert!(
+        operations[0].starts_with("start ") && operations[0].contains("/operationresults/d-7"),
+        "{operations:?}"
+    );
+    assert_eq!(operations[1], operations[0].replacen("start", "end", 1));
+}
+
+#[tokio::test]
+async fn a_busy_cluster_is_retried_until_the_callers_deadline() {
+    let server = serve(|_| {
+        |_: &common::Req| {
+            Resp::cloud_error(
+                409,
+                "OperationNotAllowed",
+                "Another operation (nodepool1 - Upgrading) is in progress",
+            )
+        }
+    })
+    .await;
+    let progress = Recorder::within(Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    let err = provider(&server)
+        .delete_pool("alpha", &progress)
+        .await
+        .expect_err("gives up");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(
+        matches!(err, ProviderError::RetriesExhausted { .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("OperationNotAllowed"), "{err}");
+    assert!(progress
+        .messages()
+        .iter()
+        .any(|m| m.starts_with("cloud busy, retrying in ")));
+}
+
+#[tokio::test]
+async fn retry_after_of_a_busy_answer_is_honoured_within_the_deadline() {
+    let server = serve(|_| {
+        let mut puts = 0;
+        move |req: &common::Req| {
+            if req.method == "DELETE" {
+                puts += 1;
+                if puts == 1 {
+                    return Resp::cloud_error(429, "Throttled", "retry again in 1 seconds.")
+                        .header("retry-after", "1");
+                }
+                return Resp::empty(204);
+            }
+            Resp::cloud_error(404, "NotFound", "no pool")
+        }
+    })
+    .await;
+    let progress = Recorder::within(Duration::from_secs(5));
+    provider(&server)
+        .delete_pool("alpha", &progress)
+        .await
+        .expect("deleted after the 429");
+    let deletes = server.requests_to("DELETE", "/agentPools/alpha");
+    assert_eq!(deletes.len(), 2);
+    assert!(deletes[1].at - deletes[0].at >= Duration::from_millis(950));
+    assert!(
+        progress
+            .messages()
+            .iter()
+            .any(|m| m.starts_with("cloud busy, retrying in 1.0s: 429 Throttled")),
+        "{:?}",
+        progress.messages()
     );
 }

@@ -2,7 +2,8 @@
 //! thing the `poolctl` binary knows about clouds: the normalized pool model, the
 //! [`Provider`] trait, the provider error type, and what planning needs to know of each
 //! cloud: its capability table ([`capability`]), the labels and taints it injects
-//! ([`owned`]) and its pool name rules ([`naming`]).
+//! ([`owned`]) and its pool name rules ([`naming`]); and how every provider retries and
+//! polls a cloud ([`retry`]).
 //!
 //! It holds no HTTP code and no cloud wire types: those live in each provider crate.
 
@@ -13,6 +14,7 @@ pub mod machines;
 mod model;
 pub mod naming;
 pub mod owned;
+pub mod retry;
 
 pub use capability::{
     capability_table, Capability, CapabilityTable, ExtraKind, Field, ScalingCalls,
@@ -24,6 +26,7 @@ pub use model::{
 };
 pub use naming::{replacement_name, valid_pool_name};
 pub use owned::without_cloud_owned;
+pub use retry::{Deadline, PollSchedule, RetryPolicy};
 
 use async_trait::async_trait;
 

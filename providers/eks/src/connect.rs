@@ -9,6 +9,7 @@ use aws_config::BehaviorVersion;
 use aws_credential_types::provider::ProvideCredentials;
 use aws_sdk_eks::config::{Credentials, Region, SharedCredentialsProvider};
 use poolctl_http::{host_of, is_loopback};
+use poolctl_provider::retry::{PollSchedule, RetryPolicy};
 use poolctl_provider::{ClusterTarget, ProviderError, ProviderResult};
 use std::time::Duration;
 
@@ -42,43 +43,24 @@ impl std::str::FromStr for AuthMode {
 /// poolctl's pace for one endpoint: polls, retries of busy answers, and deadlines.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Timing {
-    /// First pause between polls of an operation; it doubles up to `poll_max`.
-    pub poll_first: Duration,
-    pub poll_max: Duration,
-    /// Ceiling of the first retry's jittered pause; it doubles up to `retry_max`.
-    pub retry_first: Duration,
-    pub retry_max: Duration,
-    /// How long one create, update or delete may take, its wait and retries included.
+    pub polling: PollSchedule,
+    /// How busy answers are retried; its `budget` bounds a read (list, describe).
+    pub retry: RetryPolicy,
+    /// How long one create, update, delete or wait may take, its wait and retries
+    /// included, when the caller sets no deadline.
     pub operation: Duration,
-    /// How long a read (list, describe) keeps retrying throttled answers.
-    pub read: Duration,
 }
 
 impl Timing {
     /// Real EKS: node-group operations take minutes (a GPU node group's create up to about
-    /// 35), so poll every 5 s at first, then up to every 30 s, and allow 60 minutes per
-    /// operation; busy answers are retried from about 1 s up to 30 s apart. An emulator
-    /// answers in milliseconds: polls 50 ms growing to 200 ms, retries 20 ms up to 500 ms,
-    /// 10 minutes per operation.
+    /// 35), so [`PollSchedule::CLOUD`] and 60 minutes per operation, with
+    /// [`RetryPolicy::CLOUD`]. An emulator answers in milliseconds: the loopback schedule
+    /// and policy, 10 minutes per operation.
     pub(crate) fn for_endpoint(loopback: bool) -> Self {
-        if loopback {
-            Timing {
-                poll_first: Duration::from_millis(50),
-                poll_max: Duration::from_millis(200),
-                retry_first: Duration::from_millis(20),
-                retry_max: Duration::from_millis(500),
-                operation: Duration::from_secs(10 * 60),
-                read: Duration::from_secs(60),
-            }
-        } else {
-            Timing {
-                poll_first: Duration::from_secs(5),
-                poll_max: Duration::from_secs(30),
-                retry_first: Duration::from_secs(1),
-                retry_max: Duration::from_secs(30),
-                operation: Duration::from_secs(60 * 60),
-                read: Duration::from_secs(5 * 60),
-            }
+        Timing {
+            polling: PollSchedule::for_endpoint(loopback),
+            retry: RetryPolicy::for_endpoint(loopback),
+            operation: Duration::from_secs(if loopback { 10 * 60 } else { 60 * 60 }),
         }
     }
 }
@@ -237,10 +219,10 @@ mod tests {
     #[test]
     fn a_loopback_endpoint_is_polled_fast_and_a_cloud_slowly() {
         let local = Timing::for_endpoint(true);
-        assert_eq!(local.poll_first, Duration::from_millis(50));
-        assert!(local.poll_max <= Duration::from_millis(200));
+        assert_eq!(local.polling.first, Duration::from_millis(50));
+        assert!(local.polling.max <= Duration::from_millis(200));
         let cloud = Timing::for_endpoint(false);
-        assert!(cloud.poll_max == Duration::from_secs(30));
+        assert!(cloud.polling.max == Duration::from_secs(30));
         assert!(cloud.operation >= Duration::from_secs(35 * 60));
     }
 }

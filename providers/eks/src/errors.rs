@@ -12,8 +12,11 @@ use poolctl_provider::ProviderError;
 pub(crate) enum Kind {
     /// EKS (or the endpoint) answered with an error status.
     Answered,
-    /// No answer: refused, reset, timed out, DNS.
+    /// The request never reached the endpoint: refused, DNS, no connection in time.
     Unreachable,
+    /// The connection broke or timed out after the request went out: it may have been
+    /// carried out, and no answer came.
+    Dropped,
     /// The AWS credential chain found no usable credentials.
     Credentials,
     /// An answer came, but the SDK could not read it.
@@ -62,8 +65,10 @@ impl EksError {
             SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => EksError {
                 kind: if is_credentials_failure(&err) {
                     Kind::Credentials
-                } else {
+                } else if never_reached(&err) {
                     Kind::Unreachable
+                } else {
+                    Kind::Dropped
                 },
                 status: None,
                 code: String::new(),
@@ -107,6 +112,12 @@ impl EksError {
         self.kind == Kind::Answered
             && (CODES.contains(&self.code.as_str())
                 || self.status.is_some_and(|s| s == 429 || s >= 500))
+    }
+
+    /// The connection broke after the request went out: worth sending again when doing
+    /// it twice does no harm.
+    pub(crate) fn is_dropped(&self) -> bool {
+        self.kind == Kind::Dropped
     }
 
     /// The endpoint does not implement the operation at all: a 404 that is not EKS's own
@@ -177,7 +188,7 @@ impl EksError {
                 },
                 message: self.message,
             },
-            Kind::Unreachable => ProviderError::Transport {
+            Kind::Unreachable | Kind::Dropped => ProviderError::Transport {
                 call: call.to_string(),
                 endpoint: endpoint.to_string(),
                 message: self.message,
@@ -201,6 +212,33 @@ pub(crate) fn credentials_fix() -> String {
      AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (with AWS_SESSION_TOKEN for temporary ones); \
      against a local emulator, POOLCTL_EKS_AUTH=none sends placeholder credentials"
         .to_string()
+}
+
+/// Whether a failure without an answer happened before the request went out (a refused
+/// connection, a name that does not resolve, a connect timeout): the SDK reports those
+/// and a connection reset alike, as dispatch failures, so the causes tell them apart.
+fn never_reached(err: &(dyn std::error::Error + 'static)) -> bool {
+    const BEFORE_SENDING: [&str; 5] = [
+        "tcp connect error",
+        "connect timeout",
+        "dns error",
+        "failed to lookup address",
+        "error trying to connect",
+    ];
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cause {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::ConnectionRefused {
+                return true;
+            }
+        }
+        let text = e.to_string().to_ascii_lowercase();
+        if BEFORE_SENDING.iter().any(|marker| text.contains(marker)) {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 /// The SDK reports a credential chain that came up empty as a dispatch failure: find the

@@ -16,7 +16,7 @@ mod convert;
 mod deltas;
 mod errors;
 mod lock;
-mod retry;
+mod request;
 mod wait;
 
 pub use connect::AuthMode;
@@ -28,11 +28,12 @@ use aws_sdk_eks::types::{
 };
 use connect::Connection;
 use futures::{StreamExt, TryStreamExt};
+use poolctl_provider::retry::{self, Deadline};
 use poolctl_provider::{
     CapabilityTable, ClusterInfo, ClusterTarget, ExtraValue, Field, Health, LivePool, PoolSpec,
     PoolUpdate, Progress, Provider, ProviderError, ProviderResult,
 };
-use retry::{Deadline, Failure, Retry};
+use request::{Failure, Request};
 use wait::Requested;
 
 /// DescribeNodegroup calls in flight at once while listing: enough to list a cluster's 30
@@ -62,18 +63,25 @@ impl EksProvider {
         })
     }
 
-    fn retry<'a>(&'a self, call: &'a str, operation: &'a str, deadline: Deadline) -> Retry<'a> {
-        Retry {
+    fn request<'a>(&'a self, call: &'a str, operation: &'a str, deadline: Deadline) -> Request<'a> {
+        Request {
             call,
             operation,
             in_use_is_busy: true,
             deadline,
-            timing: &self.conn.timing,
+            retry: &self.conn.timing.retry,
         }
     }
 
-    fn operation_deadline(&self) -> Deadline {
-        Deadline::after(self.conn.timing.operation)
+    /// When a create, update, delete or wait must be over: the caller's deadline, else
+    /// the operation timeout, for the whole call.
+    fn call_deadline(&self, progress: &dyn Progress) -> Deadline {
+        Deadline::from_progress(progress, self.conn.timing.operation)
+    }
+
+    /// When a read for a plan (no caller deadline) stops retrying.
+    fn read_deadline(&self) -> Deadline {
+        Deadline::after(self.conn.timing.retry.budget)
     }
 
     fn endpoint(&self) -> &str {
@@ -85,7 +93,7 @@ impl EksProvider {
         let mut token: Option<String> = None;
         for _ in 0..MAX_PAGES {
             let page = self
-                .retry(call, "ListNodegroups", deadline)
+                .request(call, "ListNodegroups", deadline)
                 .run(&poolctl_provider::NoProgress, || {
                     self.conn
                         .client
@@ -220,8 +228,11 @@ impl EksProvider {
             progress.status(&format!("node group {name} already has these settings"));
             return Ok(());
         }
+        deadline.check(call)?;
+        // One token for every retry: a resend after a dropped answer is the same update.
+        let token = request::request_token();
         let answer = self
-            .retry(call, "UpdateNodegroupConfig", deadline)
+            .request(call, "UpdateNodegroupConfig", deadline)
             .run(progress, || {
                 self.conn
                     .client
@@ -231,6 +242,7 @@ impl EksProvider {
                     .set_labels(labels.clone())
                     .set_taints(taints.clone())
                     .set_scaling_config(scaling.clone())
+                    .client_request_token(&token)
                     .send()
             })
             .await
@@ -282,8 +294,10 @@ impl EksProvider {
         // version, and EKS refuses `version` with it.
         let custom_ami = group.ami_type().is_some_and(|a| a.as_str() == "CUSTOM");
         let k8s_version = group.version().filter(|_| !custom_ami).map(str::to_string);
+        deadline.check(call)?;
+        let token = request::request_token();
         let answer = self
-            .retry(call, "UpdateNodegroupVersion", deadline)
+            .request(call, "UpdateNodegroupVersion", deadline)
             .run(progress, || {
                 self.conn
                     .client
@@ -292,6 +306,7 @@ impl EksProvider {
                     .nodegroup_name(name)
                     .launch_template(spec.clone())
                     .set_version(k8s_version.clone())
+                    .client_request_token(&token)
                     .send()
             })
             .await
@@ -330,7 +345,22 @@ impl EksProvider {
             Some(id) => format!("{operation} accepted: update {id}"),
             None => format!("{operation} accepted"),
         });
-        wait::until_updated(&self.conn, call, name, id, requested, deadline, progress).await
+        let tracked_as = id.map_or_else(|| format!("{operation} {name}"), str::to_string);
+        retry::tracked(
+            progress,
+            &tracked_as,
+            wait::until_updated(
+                &self.conn,
+                call,
+                name,
+                id,
+                &tracked_as,
+                requested,
+                deadline,
+                progress,
+            ),
+        )
+        .await
     }
 
     /// TagResource and UntagResource on the group's ARN: they take effect at once.
@@ -350,9 +380,12 @@ impl EksProvider {
             });
         }
         let delta = deltas::tag_delta(&convert::live_tags(group), wanted);
+        if !delta.set.is_empty() || !delta.remove.is_empty() {
+            deadline.check(call)?;
+        }
         if !delta.set.is_empty() {
             let tags: std::collections::HashMap<String, String> = delta.set.into_iter().collect();
-            self.retry(call, "TagResource", deadline)
+            self.request(call, "TagResource", deadline)
                 .run(progress, || {
                     self.conn
                         .client
@@ -366,7 +399,7 @@ impl EksProvider {
             progress.status(&format!("tagged ({} tags set)", tags.len()));
         }
         if !delta.remove.is_empty() {
-            self.retry(call, "UntagResource", deadline)
+            self.request(call, "UntagResource", deadline)
                 .run(progress, || {
                     self.conn
                         .client
@@ -413,8 +446,8 @@ impl Provider for EksProvider {
 
     async fn cluster(&self) -> ProviderResult<ClusterInfo> {
         let call = "describe EKS cluster";
-        let deadline = Deadline::after(self.conn.timing.read);
-        self.retry(call, "DescribeCluster", deadline)
+        let deadline = self.read_deadline();
+        self.request(call, "DescribeCluster", deadline)
             .run(&poolctl_provider::NoProgress, || {
                 self.conn
                     .client
@@ -433,7 +466,7 @@ impl Provider for EksProvider {
 
     async fn list_pools(&self) -> ProviderResult<Vec<LivePool>> {
         let call = "list node groups";
-        let deadline = Deadline::after(self.conn.timing.read);
+        let deadline = self.read_deadline();
         let names = self.list_names(call, deadline).await?;
         let groups: Vec<Option<Nodegroup>> = futures::stream::iter(names)
             .map(|name| async move {
@@ -460,12 +493,13 @@ impl Provider for EksProvider {
         let name = &spec.name;
         let call = format!("create node group {name}");
         let parts = convert::create_parts(spec)?;
-        let deadline = self.operation_deadline();
-        let token = retry::request_token();
-        let mut retry = self.retry(&call, "CreateNodegroup", deadline);
+        let deadline = self.call_deadline(progress);
+        deadline.check(&call)?;
+        let token = request::request_token();
+        let mut request = self.request(&call, "CreateNodegroup", deadline);
         // For a create, ResourceInUseException means the name is taken.
-        retry.in_use_is_busy = false;
-        let created = retry
+        request.in_use_is_busy = false;
+        let created = request
             .run(progress, || {
                 self.conn
                     .client
@@ -509,7 +543,13 @@ impl Provider for EksProvider {
             }
             Err(e) => return Err(e.into_provider(&call, self.endpoint())),
         }
-        wait::until_created(&self.conn, &call, name, deadline, progress).await
+        let operation = format!("CreateNodegroup {name}");
+        retry::tracked(
+            progress,
+            &operation,
+            wait::until_created(&self.conn, &call, name, &operation, deadline, progress),
+        )
+        .await
     }
 
     async fn update_pool(
@@ -541,7 +581,7 @@ impl Provider for EksProvider {
                 }
             }
         }
-        let deadline = self.operation_deadline();
+        let deadline = self.call_deadline(progress);
         let mut group = self.live_group(&call, name, deadline, progress).await?;
         if !config.is_empty() {
             self.update_config(&call, name, &group, &config, deadline, progress)
@@ -566,9 +606,10 @@ impl Provider for EksProvider {
 
     async fn delete_pool(&self, name: &str, progress: &dyn Progress) -> ProviderResult<()> {
         let call = format!("delete node group {name}");
-        let deadline = self.operation_deadline();
+        let deadline = self.call_deadline(progress);
+        deadline.check(&call)?;
         let deleted = self
-            .retry(&call, "DeleteNodegroup", deadline)
+            .request(&call, "DeleteNodegroup", deadline)
             .run(progress, || {
                 self.conn
                     .client
@@ -590,7 +631,13 @@ impl Provider for EksProvider {
             Err(Failure::Eks(e)) if e.is_not_found() => return Ok(()),
             Err(e) => return Err(e.into_provider(&call, self.endpoint())),
         }
-        wait::until_gone(&self.conn, &call, name, deadline, progress).await
+        let operation = format!("DeleteNodegroup {name}");
+        retry::tracked(
+            progress,
+            &operation,
+            wait::until_gone(&self.conn, &call, name, &operation, deadline, progress),
+        )
+        .await
     }
 
     async fn wait_for_pool(
@@ -599,6 +646,13 @@ impl Provider for EksProvider {
         progress: &dyn Progress,
     ) -> ProviderResult<Option<Health>> {
         let call = format!("wait for node group {name}");
-        wait::while_busy(&self.conn, &call, name, self.operation_deadline(), progress).await
+        wait::while_busy(
+            &self.conn,
+            &call,
+            name,
+            self.call_deadline(progress),
+            progress,
+        )
+        .await
     }
 }

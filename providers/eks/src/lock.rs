@@ -4,7 +4,6 @@
 //! without reading first and without touching anyone else's tag. EKS offers no compare-and-swap
 //! on tags; the lock's write-own-key protocol does not need one.
 
-use crate::retry::Deadline;
 use crate::EksProvider;
 use poolctl_provider::{NoProgress, ProviderError, ProviderResult, LOCK_KEY_PREFIX};
 use std::collections::BTreeMap;
@@ -12,9 +11,9 @@ use std::collections::BTreeMap;
 impl EksProvider {
     /// The cluster's ARN, which the tag calls take.
     async fn cluster_arn(&self, call: &str) -> ProviderResult<String> {
-        let deadline = Deadline::after(self.conn.timing.read);
+        let deadline = self.read_deadline();
         let answer = self
-            .retry(call, "DescribeCluster", deadline)
+            .request(call, "DescribeCluster", deadline)
             .run(&NoProgress, || {
                 self.conn
                     .client
@@ -38,9 +37,9 @@ impl EksProvider {
     pub(crate) async fn read_lock_records(&self) -> ProviderResult<BTreeMap<String, String>> {
         let call = "read the cluster's lock tags";
         let arn = self.cluster_arn(call).await?;
-        let deadline = Deadline::after(self.conn.timing.read);
+        let deadline = self.read_deadline();
         let answer = self
-            .retry(call, "ListTagsForResource", deadline)
+            .request(call, "ListTagsForResource", deadline)
             .run(&NoProgress, || {
                 self.conn
                     .client
@@ -62,8 +61,8 @@ impl EksProvider {
     pub(crate) async fn write_lock_record(&self, key: &str, value: &str) -> ProviderResult<()> {
         let call = format!("write the cluster tag {key}");
         let arn = self.cluster_arn(&call).await?;
-        let deadline = Deadline::after(self.conn.timing.read);
-        self.retry(&call, "TagResource", deadline)
+        let deadline = self.read_deadline();
+        self.request(&call, "TagResource", deadline)
             .run(&NoProgress, || {
                 self.conn
                     .client
@@ -80,9 +79,9 @@ impl EksProvider {
     pub(crate) async fn delete_lock_record(&self, key: &str) -> ProviderResult<()> {
         let call = format!("remove the cluster tag {key}");
         let arn = self.cluster_arn(&call).await?;
-        let deadline = Deadline::after(self.conn.timing.read);
+        let deadline = self.read_deadline();
         // UntagResource of a key the resource does not carry succeeds.
-        self.retry(&call, "UntagResource", deadline)
+        self.request(&call, "UntagResource", deadline)
             .run(&NoProgress, || {
                 self.conn
                     .client

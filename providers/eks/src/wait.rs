@@ -1,16 +1,17 @@
 //! Waiting for EKS to finish: DescribeNodegroup polled until the group is ACTIVE (and,
 //! after an update, shows what was asked: EKS may answer the first describe with the old
 //! state, still ACTIVE), failed, or gone; DescribeUpdate polled alongside for an update's
-//! own verdict where the endpoint has it.
+//! own verdict where the endpoint has it. The pauses come from the connection's
+//! [`poolctl_provider::retry::PollSchedule`]; the call's deadline ends the wait.
 
-use crate::connect::{Connection, Timing};
+use crate::connect::Connection;
 use crate::convert;
 use crate::deltas::Sizes;
-use crate::retry::{Deadline, Failure, Retry};
+use crate::request::{Failure, Request};
 use aws_sdk_eks::types::{Nodegroup, NodegroupStatus, Update, UpdateStatus};
+use poolctl_provider::retry::{self, Deadline, Polls};
 use poolctl_provider::{Health, PoolState, Progress, ProviderError, ProviderResult, Taint};
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 /// Describes after a create that may still answer "not found" (EKS reads are eventually
 /// consistent) before poolctl believes the group is really not there.
@@ -19,45 +20,19 @@ const NOT_YET_VISIBLE_POLLS: u32 = 5;
 /// the update Successful, before poolctl reports the mismatch.
 const STALE_AFTER_SUCCESS_POLLS: u32 = 10;
 
-/// The pauses between polls: `poll_first`, doubling up to `poll_max`.
-pub(crate) struct Pace {
-    next: Duration,
-    max: Duration,
-}
-
-impl Pace {
-    pub(crate) fn new(timing: &Timing) -> Self {
-        Pace {
-            next: timing.poll_first,
-            max: timing.poll_max,
-        }
-    }
-
-    /// Sleeps before the next poll, or says that the operation's deadline has passed.
-    pub(crate) async fn pause(
-        &mut self,
-        deadline: &Deadline,
-        call: &str,
-        operation: &str,
-        status: &str,
-    ) -> ProviderResult<()> {
-        let delay = self.next;
-        self.next = (self.next * 2).min(self.max);
-        if deadline.passed_after(delay) {
-            return Err(ProviderError::OperationFailed {
-                call: call.to_string(),
-                operation: operation.to_string(),
-                message: format!(
-                    "still {status} after {} s, longer than poolctl waits for one operation \
-                     ({} min); it may yet finish: check the node group before retrying",
-                    deadline.elapsed_secs(),
-                    deadline.limit.as_secs() / 60
-                ),
-            });
-        }
-        tokio::time::sleep(delay).await;
-        Ok(())
-    }
+/// Sleeps before the next poll, or says that the call's deadline would pass first while
+/// `operation` is still `status`.
+async fn pause(
+    polls: &mut Polls,
+    deadline: &Deadline,
+    call: &str,
+    operation: &str,
+    status: &str,
+) -> ProviderResult<()> {
+    polls
+        .pause(deadline, None)
+        .await
+        .map_err(|_| retry::unfinished(call, operation, status, deadline))
 }
 
 /// DescribeNodegroup; `None` when EKS says the group does not exist.
@@ -68,14 +43,14 @@ pub(crate) async fn describe(
     deadline: Deadline,
     progress: &dyn Progress,
 ) -> ProviderResult<Option<Nodegroup>> {
-    let retry = Retry {
+    let request = Request {
         call,
         operation: "DescribeNodegroup",
         in_use_is_busy: false,
         deadline,
-        timing: &conn.timing,
+        retry: &conn.timing.retry,
     };
-    let described = retry
+    let described = request
         .run(progress, || {
             conn.client
                 .describe_nodegroup()
@@ -97,16 +72,17 @@ pub(crate) async fn describe(
     }
 }
 
-/// After CreateNodegroup: until ACTIVE (or DEGRADED: it exists, with the issues its
-/// health shows), or CREATE_FAILED with EKS's health issues.
+/// After CreateNodegroup (the `operation`): until ACTIVE (or DEGRADED: it exists, with
+/// the issues its health shows), or CREATE_FAILED with EKS's health issues.
 pub(crate) async fn until_created(
     conn: &Connection,
     call: &str,
     name: &str,
+    operation: &str,
     deadline: Deadline,
     progress: &dyn Progress,
 ) -> ProviderResult<()> {
-    let mut pace = Pace::new(&conn.timing);
+    let mut polls = conn.timing.polling.start();
     let mut unseen = 0u32;
     loop {
         let Some(group) = describe(conn, call, name, deadline, progress).await? else {
@@ -114,11 +90,11 @@ pub(crate) async fn until_created(
             if unseen > NOT_YET_VISIBLE_POLLS {
                 return Err(ProviderError::OperationFailed {
                     call: call.to_string(),
-                    operation: name.to_string(),
+                    operation: operation.to_string(),
                     message: "EKS accepted the create, but the node group is not there".into(),
                 });
             }
-            pace.pause(&deadline, call, name, "not yet visible").await?;
+            pause(&mut polls, &deadline, call, operation, "not yet visible").await?;
             continue;
         };
         let status = convert::status_word(&group);
@@ -129,10 +105,10 @@ pub(crate) async fn until_created(
                 return Ok(());
             }
             Some(NodegroupStatus::Creating) => {}
-            _ => return Err(failed(call, name, &group)),
+            _ => return Err(failed(call, operation, &group)),
         }
         progress.status(&format!("{status}: node group {name}"));
-        pace.pause(&deadline, call, name, &status).await?;
+        pause(&mut polls, &deadline, call, operation, &status).await?;
     }
 }
 
@@ -184,18 +160,20 @@ impl Requested {
 
 /// After UpdateNodegroupConfig or UpdateNodegroupVersion: until the group is ACTIVE and
 /// shows what was asked, or the update (DescribeUpdate) failed or was cancelled.
+/// `operation` names it in messages: its update id when EKS gave one.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn until_updated(
     conn: &Connection,
     call: &str,
     name: &str,
     update_id: Option<&str>,
+    operation: &str,
     requested: &Requested,
     deadline: Deadline,
     progress: &dyn Progress,
 ) -> ProviderResult<()> {
-    let mut pace = Pace::new(&conn.timing);
+    let mut polls = conn.timing.polling.start();
     let mut ask_update = update_id.is_some();
-    let operation = update_id.unwrap_or(name);
     let mut update_status = String::new();
     let mut stale_after_success = 0u32;
     loop {
@@ -257,7 +235,7 @@ pub(crate) async fn until_updated(
             (Some(id), true) => format!("{status}: node group {name} (update {id})"),
             (None, _) => format!("{status}: node group {name}"),
         });
-        pace.pause(&deadline, call, operation, &status).await?;
+        pause(&mut polls, &deadline, call, operation, &status).await?;
     }
 }
 
@@ -271,14 +249,14 @@ async fn describe_update(
     deadline: Deadline,
     progress: &dyn Progress,
 ) -> ProviderResult<Option<Update>> {
-    let retry = Retry {
+    let request = Request {
         call,
         operation: "DescribeUpdate",
         in_use_is_busy: false,
         deadline,
-        timing: &conn.timing,
+        retry: &conn.timing.retry,
     };
-    let described = retry
+    let described = request
         .run(progress, || {
             conn.client
                 .describe_update()
@@ -326,25 +304,27 @@ fn update_errors(update: &Update, status: &str) -> String {
     }
 }
 
-/// After DeleteNodegroup: until EKS no longer knows the group, or DELETE_FAILED.
+/// After DeleteNodegroup (the `operation`): until EKS no longer knows the group, or
+/// DELETE_FAILED.
 pub(crate) async fn until_gone(
     conn: &Connection,
     call: &str,
     name: &str,
+    operation: &str,
     deadline: Deadline,
     progress: &dyn Progress,
 ) -> ProviderResult<()> {
-    let mut pace = Pace::new(&conn.timing);
+    let mut polls = conn.timing.polling.start();
     loop {
         let Some(group) = describe(conn, call, name, deadline, progress).await? else {
             return Ok(());
         };
         let status = convert::status_word(&group);
         if matches!(group.status(), Some(NodegroupStatus::DeleteFailed)) {
-            return Err(failed(call, name, &group));
+            return Err(failed(call, operation, &group));
         }
         progress.status(&format!("{status}: node group {name}"));
-        pace.pause(&deadline, call, name, &status).await?;
+        pause(&mut polls, &deadline, call, operation, &status).await?;
     }
 }
 
@@ -356,7 +336,7 @@ pub(crate) async fn while_busy(
     deadline: Deadline,
     progress: &dyn Progress,
 ) -> ProviderResult<Option<Health>> {
-    let mut pace = Pace::new(&conn.timing);
+    let mut polls = conn.timing.polling.start();
     loop {
         let Some(group) = describe(conn, call, name, deadline, progress).await? else {
             return Ok(None);
@@ -366,7 +346,8 @@ pub(crate) async fn while_busy(
             return Ok(Some(health));
         }
         progress.status(&format!("{}: node group {name}", health.status));
-        pace.pause(&deadline, call, name, &health.status).await?;
+        let busy = format!("node group {name} ({})", health.status);
+        pause(&mut polls, &deadline, call, &busy, &health.status).await?;
     }
 }
 

@@ -1,6 +1,7 @@
 //! The EKS provider against a scripted loopback endpoint: each test answers the EKS REST-JSON
 //! calls (shapes written by hand from the botocore model of EKS 2017-11-01) in the order a
-//! scenario needs, and checks what the provider sent and what it concluded.
+//! scenario needs, and checks what the provider sent and what it concluded: what it
+//! retried, the caller's deadline, and the operation ids reported to the caller.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -8,7 +9,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use poolctl_eks::EksProvider;
 use poolctl_provider::{
-    ClusterTarget, Effect, ExtraValue, Field, NoProgress, PoolSpec, PoolUpdate, Provider,
+    ClusterTarget, Effect, ExtraValue, Field, NoProgress, PoolSpec, PoolUpdate, Progress, Provider,
     ProviderError, Scaling, Taint,
 };
 use serde_json::{json, Value};
@@ -737,5 +738,260 @@ async fn no_authorization_header_reaches_the_log() {
     assert!(
         !logged.contains(&authorization),
         "the Authorization header was logged"
+    );
+}
+
+/// A caller that may give a deadline, and records the operations and statuses reported.
+#[derive(Default)]
+struct Caller {
+    deadline: Option<Instant>,
+    events: Mutex<Vec<String>>,
+}
+
+impl Caller {
+    fn within(limit: Duration) -> Self {
+        Caller {
+            deadline: Some(Instant::now() + limit),
+            ..Caller::default()
+        }
+    }
+
+    fn push(&self, event: String) {
+        self.events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(event);
+    }
+
+    /// `start ID` and `end ID`, in order.
+    fn operations(&self) -> Vec<String> {
+        self.events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|e| e.starts_with("start ") || e.starts_with("end "))
+            .cloned()
+            .collect()
+    }
+}
+
+impl Progress for Caller {
+    fn status(&self, message: &str) {
+        self.push(format!("status {message}"));
+    }
+
+    fn operation(&self, id: &str) {
+        self.push(format!("start {id}"));
+    }
+
+    fn operation_ended(&self, id: &str) {
+        self.push(format!("end {id}"));
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+}
+
+#[tokio::test]
+async fn the_callers_deadline_ends_the_wait_naming_the_update_still_running() {
+    let mut updated = false;
+    let server = Scripted::start(move |seen| {
+        if seen.is("POST", &format!("{}/update-config", group_path("gpu"))) {
+            updated = true;
+            return ok(json!({ "update": update("u-slow", "InProgress", json!([])) }));
+        }
+        if seen.is("GET", &format!("/clusters/{CLUSTER}/updates/u-slow")) {
+            return ok(json!({ "update": update("u-slow", "InProgress", json!([])) }));
+        }
+        if seen.is("GET", &group_path("gpu")) {
+            let status = if updated { "UPDATING" } else { "ACTIVE" };
+            return described(nodegroup("gpu", status, json!({}), json!([]), [1, 3, 1]));
+        }
+        unexpected(seen)
+    })
+    .await;
+    // The provider's own limit on loopback is 10 minutes: only the caller's ends this.
+    let caller = Caller::within(Duration::from_millis(600));
+    let started = Instant::now();
+    let err = server
+        .provider()
+        .await
+        .update_pool(
+            "gpu",
+            &[PoolUpdate::Scaling(Scaling::Fixed { nodes: 4 })],
+            &caller,
+        )
+        .await
+        .expect_err("the deadline passes first");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    match &err {
+        ProviderError::OperationFailed { operation, .. } => assert_eq!(operation, "u-slow"),
+        other => panic!("expected OperationFailed, got {other:?}"),
+    }
+    let text = err.to_string();
+    assert!(text.contains("may still be running in the cloud"), "{text}");
+    assert_eq!(caller.operations(), ["start u-slow", "end u-slow"]);
+    let post = server
+        .seen()
+        .into_iter()
+        .find(|s| s.path.ends_with("/update-config"))
+        .expect("update sent");
+    assert!(
+        post.body["clientRequestToken"].is_string(),
+        "an update carries a token, so that a resend is the same update: {}",
+        post.body
+    );
+}
+
+#[tokio::test]
+async fn creates_and_deletes_are_reported_by_their_call_and_group() {
+    let mut describes = 0;
+    let server = Scripted::start(move |seen| {
+        if seen.is("POST", &format!("/clusters/{CLUSTER}/node-groups")) {
+            return described(nodegroup(
+                "gpu",
+                "CREATING",
+                json!({}),
+                json!([]),
+                [0, 2, 0],
+            ));
+        }
+        if seen.is("DELETE", &group_path("gpu")) {
+            return described(nodegroup(
+                "gpu",
+                "DELETING",
+                json!({}),
+                json!([]),
+                [0, 2, 0],
+            ));
+        }
+        if seen.is("GET", &group_path("gpu")) {
+            describes += 1;
+            return match describes {
+                1 => described(nodegroup(
+                    "gpu",
+                    "CREATING",
+                    json!({}),
+                    json!([]),
+                    [0, 2, 0],
+                )),
+                2 => described(nodegroup("gpu", "ACTIVE", json!({}), json!([]), [0, 2, 0])),
+                _ => not_found("gpu"),
+            };
+        }
+        unexpected(seen)
+    })
+    .await;
+    let provider = server.provider().await;
+    let caller = Caller::within(Duration::from_secs(30));
+    provider
+        .create_pool(&gpu_spec(), &caller)
+        .await
+        .expect("created");
+    provider.delete_pool("gpu", &caller).await.expect("deleted");
+    assert_eq!(
+        caller.operations(),
+        [
+            "start CreateNodegroup gpu",
+            "end CreateNodegroup gpu",
+            "start DeleteNodegroup gpu",
+            "end DeleteNodegroup gpu"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn busy_retries_stop_at_the_callers_deadline() {
+    let server = Scripted::start(|seen| {
+        if seen.is("DELETE", &group_path("gpu")) {
+            return error(
+                409,
+                "ResourceInUseException",
+                "Nodegroup gpu is currently being updated",
+            );
+        }
+        unexpected(seen)
+    })
+    .await;
+    let caller = Caller::within(Duration::from_millis(400));
+    let started = Instant::now();
+    let err = server
+        .provider()
+        .await
+        .delete_pool("gpu", &caller)
+        .await
+        .expect_err("gives up");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert!(
+        matches!(err, ProviderError::RetriesExhausted { .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("ResourceInUseException"), "{err}");
+    assert!(caller
+        .events
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .any(|e| e.starts_with("status cloud busy, retrying in ")));
+    assert!(caller.operations().is_empty(), "nothing was started");
+}
+
+/// An endpoint that reads each request and closes the connection without an answer for
+/// the first `drops` connections, then answers every request with `body`.
+async fn dropping(drops: usize, body: &'static str) -> (String, Arc<Mutex<usize>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let accepted = Arc::new(Mutex::new(0usize));
+    let counter = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let n = {
+                let mut count = counter.lock().unwrap_or_else(|e| e.into_inner());
+                *count += 1;
+                *count
+            };
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 64 * 1024];
+                loop {
+                    // One request per read is enough for these small GETs.
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(_) => {}
+                    }
+                    if n <= drops {
+                        return;
+                    }
+                    let answer = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    if socket.write_all(answer.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, accepted)
+}
+
+#[tokio::test]
+async fn a_read_whose_connection_keeps_dropping_is_sent_again() {
+    // More drops than the SDK's own three attempts: poolctl's retry rides them out.
+    let (url, accepted) = dropping(4, r#"{"nodegroups":[]}"#).await;
+    let provider = EksProvider::connect(&target(&url)).await.expect("connect");
+    let pools = provider.list_pools().await.expect("listed after the drops");
+    assert!(pools.is_empty());
+    assert!(
+        *accepted.lock().unwrap_or_else(|e| e.into_inner()) >= 5,
+        "every drop was followed by a new attempt"
     );
 }

@@ -1,15 +1,17 @@
 //! HTTP to Google: bearer tokens (none for a loopback emulator), Google's error envelope,
-//! and retries with backoff for the answers that mean "busy" or "slow down".
+//! and which answers mean "busy" or "slow down" (retried by
+//! [`poolctl_provider::retry::run`]) and which ones fail.
 
 use crate::adc;
 use crate::wire::ErrorEnvelope;
-use backon::{BackoffBuilder, ExponentialBuilder};
 use google_cloud_auth::credentials::AccessTokenCredentials;
 use poolctl_http::{error_chain, host_of, path_of, redacted, shared_client};
+use poolctl_provider::retry::{self, Attempt, Deadline, RetryPolicy};
 use poolctl_provider::{Progress, ProviderError, ProviderResult};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
 
@@ -20,22 +22,12 @@ const SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";
 /// How long fetching one access token may take.
 const TOKEN_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// How long poolctl keeps retrying a busy or throttled call before it reports failure.
-#[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
-    pub first_delay: Duration,
-    pub max_delay: Duration,
-    pub budget: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            first_delay: Duration::from_secs(1),
-            max_delay: Duration::from_secs(30),
-            budget: Duration::from_secs(15 * 60),
-        }
-    }
+/// What bounds and watches one provider call: when it must be over, and where its
+/// progress goes.
+#[derive(Clone, Copy)]
+pub(crate) struct Bounds<'a> {
+    pub deadline: Deadline,
+    pub progress: &'a dyn Progress,
 }
 
 /// When to send Google credentials.
@@ -86,8 +78,8 @@ pub struct Client {
     retry: RetryPolicy,
 }
 
-/// One attempt's outcome, before the retry loop decides.
-enum Attempt {
+/// One attempt's outcome, before it is judged for a retry.
+enum Answered {
     Done(Vec<u8>),
     Retry {
         reason: String,
@@ -160,7 +152,7 @@ impl Client {
         Ok(Some(token.token))
     }
 
-    /// Sends one request, retrying busy and throttled answers within the retry budget,
+    /// Sends one request, retrying busy and throttled answers until the call's deadline,
     /// and decodes the JSON answer. For requests that do no harm when repeated (reads,
     /// updates to a value, deletes).
     pub async fn call<B: Serialize, T: DeserializeOwned>(
@@ -169,10 +161,12 @@ impl Client {
         method: Method,
         url: &str,
         body: Option<&B>,
-        progress: &dyn Progress,
+        bounds: Bounds<'_>,
     ) -> ProviderResult<T> {
-        self.call_with(call, method, url, body, progress, true)
-            .await
+        decode(
+            call,
+            self.call_raw(call, method, url, body, bounds, true).await?,
+        )
     }
 
     /// Like [`Client::call`], for a request that must not be sent twice (a create): when
@@ -184,33 +178,13 @@ impl Client {
         method: Method,
         url: &str,
         body: Option<&B>,
-        progress: &dyn Progress,
+        bounds: Bounds<'_>,
     ) -> ProviderResult<T> {
-        self.call_with(call, method, url, body, progress, false)
-            .await
-    }
-
-    async fn call_with<B: Serialize, T: DeserializeOwned>(
-        &self,
-        call: &str,
-        method: Method,
-        url: &str,
-        body: Option<&B>,
-        progress: &dyn Progress,
-        repeatable: bool,
-    ) -> ProviderResult<T> {
-        let bytes = self
-            .call_raw(call, method, url, body, progress, repeatable)
-            .await?;
-        let bytes = if bytes.is_empty() {
-            b"{}".to_vec()
-        } else {
-            bytes
-        };
-        serde_json::from_slice(&bytes).map_err(|e| ProviderError::Protocol {
-            call: call.to_string(),
-            message: format!("unexpected JSON: {e}"),
-        })
+        decode(
+            call,
+            self.call_raw(call, method, url, body, bounds, false)
+                .await?,
+        )
     }
 
     async fn call_raw<B: Serialize>(
@@ -219,18 +193,12 @@ impl Client {
         method: Method,
         url: &str,
         body: Option<&B>,
-        progress: &dyn Progress,
+        bounds: Bounds<'_>,
         repeatable: bool,
     ) -> ProviderResult<Vec<u8>> {
-        let started = Instant::now();
-        let mut delays = ExponentialBuilder::default()
-            .with_min_delay(self.retry.first_delay)
-            .with_max_delay(self.retry.max_delay)
-            .with_jitter()
-            .without_max_times()
-            .build();
-        let mut attempts = 0u32;
-        let mut unreachable_attempts = 0u32;
+        if method != Method::GET {
+            bounds.deadline.check(call)?;
+        }
         let body = match body.map(serde_json::to_vec).transpose() {
             Ok(body) => body,
             Err(e) => {
@@ -244,78 +212,62 @@ impl Client {
             tracing::debug!("{method} {url} request body: {}", redacted(body));
         }
         let path = path_of(url);
-        // One line per call at -v, whatever its retries, when it ends.
-        let log_end = |status: Option<reqwest::StatusCode>, attempts: u32| {
-            let retries = match attempts.saturating_sub(1) {
-                0 => String::new(),
-                1 => " after 1 retry".to_string(),
-                n => format!(" after {n} retries"),
-            };
-            tracing::info!(
-                "{method} {path} -> {} in {} ms{retries}",
-                outcome_word(status),
-                started.elapsed().as_millis()
-            );
-        };
-        loop {
-            attempts += 1;
-            let (attempt, status) = self
-                .attempt(call, method.clone(), url, body.as_deref())
-                .await;
-            match attempt {
-                Attempt::Done(bytes) => {
-                    log_end(status, attempts);
-                    return Ok(bytes);
+        // Atomic only so that the attempts' futures stay Send.
+        let unreachable_attempts = AtomicU32::new(0);
+        let (method, body, path, unreachable_attempts) =
+            (&method, body.as_deref(), &path, &unreachable_attempts);
+        retry::run(
+            call,
+            &self.retry,
+            &bounds.deadline,
+            bounds.progress,
+            |attempt| async move {
+                let sent = Instant::now();
+                let (answered, status) = self.attempt(call, method.clone(), url, body).await;
+                // One line per request at -v.
+                let again = if attempt > 1 {
+                    format!(" (attempt {attempt})")
+                } else {
+                    String::new()
+                };
+                tracing::info!(
+                    "{method} {path} -> {} in {} ms{again}",
+                    outcome_word(status),
+                    sent.elapsed().as_millis()
+                );
+                let (reason, retry_after, unreachable, maybe_done) = match answered {
+                    Answered::Done(bytes) => return Attempt::Done(bytes),
+                    Answered::Fail(err) => return Attempt::Fail(err),
+                    Answered::Retry {
+                        reason,
+                        retry_after,
+                        unreachable,
+                        maybe_done,
+                    } => (reason, retry_after, unreachable, maybe_done),
+                };
+                if maybe_done && !repeatable {
+                    return Attempt::Fail(ProviderError::AnswerLost {
+                        call: call.to_string(),
+                        message: reason,
+                    });
                 }
-                Attempt::Fail(err) => {
-                    log_end(status, attempts);
-                    return Err(err);
+                if unreachable
+                    && unreachable_attempts.fetch_add(1, Ordering::Relaxed) + 1
+                        >= UNREACHABLE_ATTEMPTS
+                {
+                    return Attempt::Fail(ProviderError::Transport {
+                        call: call.to_string(),
+                        endpoint: host_of(url),
+                        message: format!("{reason} (tried {UNREACHABLE_ATTEMPTS} times)"),
+                    });
                 }
                 Attempt::Retry {
                     reason,
                     retry_after,
-                    unreachable,
-                    maybe_done,
-                } => {
-                    if maybe_done && !repeatable {
-                        log_end(status, attempts);
-                        return Err(ProviderError::AnswerLost {
-                            call: call.to_string(),
-                            message: reason,
-                        });
-                    }
-                    if unreachable {
-                        unreachable_attempts += 1;
-                        if unreachable_attempts >= UNREACHABLE_ATTEMPTS {
-                            log_end(status, attempts);
-                            return Err(ProviderError::Transport {
-                                call: call.to_string(),
-                                endpoint: host_of(url),
-                                message: format!("{reason} (tried {unreachable_attempts} times)"),
-                            });
-                        }
-                    }
-                    let delay = retry_after
-                        .or_else(|| delays.next())
-                        .unwrap_or(self.retry.max_delay);
-                    if started.elapsed() + delay > self.retry.budget {
-                        log_end(status, attempts);
-                        return Err(ProviderError::RetriesExhausted {
-                            call: call.to_string(),
-                            attempts,
-                            seconds: started.elapsed().as_secs(),
-                            last: reason,
-                        });
-                    }
-                    tracing::warn!("{call}: retrying in {:.1}s: {reason}", delay.as_secs_f64());
-                    progress.status(&format!(
-                        "cloud busy, retrying in {:.1}s: {reason}",
-                        delay.as_secs_f64()
-                    ));
-                    tokio::time::sleep(delay).await;
                 }
-            }
-        }
+            },
+        )
+        .await
     }
 
     /// One request; the status is the HTTP status when the cloud answered at all.
@@ -325,10 +277,10 @@ impl Client {
         method: Method,
         url: &str,
         body: Option<&[u8]>,
-    ) -> (Attempt, Option<StatusCode>) {
+    ) -> (Answered, Option<StatusCode>) {
         let token = match self.token().await {
             Ok(token) => token,
-            Err(err) => return (Attempt::Fail(err), None),
+            Err(err) => return (Answered::Fail(err), None),
         };
         let mut request = self.http.request(method.clone(), url);
         if let Some(token) = token {
@@ -344,7 +296,7 @@ impl Client {
             // A refused connection never reached the cloud, so any call may be retried;
             // a timeout on a write might have landed, so only reads are retried then.
             Err(e) if e.is_connect() || (e.is_timeout() && method == Method::GET) => {
-                let retry = Attempt::Retry {
+                let retry = Answered::Retry {
                     reason: error_chain(&e),
                     retry_after: None,
                     unreachable: true,
@@ -355,7 +307,7 @@ impl Client {
             // The request went out and the connection broke or timed out: it may have
             // landed. A repeatable request is sent again; a create is looked for first.
             Err(e) if e.is_timeout() || e.is_request() => {
-                let retry = Attempt::Retry {
+                let retry = Answered::Retry {
                     reason: error_chain(&e),
                     retry_after: None,
                     unreachable: false,
@@ -364,7 +316,7 @@ impl Client {
                 return (retry, None);
             }
             Err(e) => {
-                let fail = Attempt::Fail(ProviderError::Transport {
+                let fail = Answered::Fail(ProviderError::Transport {
                     call: call.to_string(),
                     endpoint: host_of(url),
                     message: error_chain(&e),
@@ -383,18 +335,18 @@ impl Client {
         method: Method,
         url: &str,
         response: reqwest::Response,
-    ) -> Attempt {
+    ) -> Answered {
         let status = response.status();
         let retry_after = response
             .headers()
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(|s| Duration::from_secs(s.min(300)));
+            .map(Duration::from_secs);
         let bytes = match response.bytes().await {
             Ok(bytes) => bytes.to_vec(),
             Err(e) => {
-                return Attempt::Retry {
+                return Answered::Retry {
                     reason: format!("answer cut short: {e}"),
                     retry_after: None,
                     unreachable: false,
@@ -408,7 +360,7 @@ impl Client {
             redacted(&bytes)
         );
         if status.is_success() {
-            return Attempt::Done(bytes);
+            return Answered::Done(bytes);
         }
         let envelope: ErrorEnvelope = serde_json::from_slice(&bytes).unwrap_or_default();
         let code = if envelope.error.status.is_empty() {
@@ -426,7 +378,7 @@ impl Client {
             envelope.error.message.clone()
         };
         if is_busy(status, &code, &message) {
-            return Attempt::Retry {
+            return Answered::Retry {
                 reason: format!("{} {code}: {message}", status.as_u16()),
                 retry_after,
                 unreachable: false,
@@ -435,13 +387,22 @@ impl Client {
                 maybe_done: status.is_server_error(),
             };
         }
-        Attempt::Fail(ProviderError::Api {
+        Answered::Fail(ProviderError::Api {
             call: call.to_string(),
             status: status.as_u16(),
             code,
             message,
         })
     }
+}
+
+/// The JSON of an answer; an empty body reads as `{}`.
+fn decode<T: DeserializeOwned>(call: &str, bytes: Vec<u8>) -> ProviderResult<T> {
+    let bytes: &[u8] = if bytes.is_empty() { b"{}" } else { &bytes };
+    serde_json::from_slice(bytes).map_err(|e| ProviderError::Protocol {
+        call: call.to_string(),
+        message: format!("unexpected JSON: {e}"),
+    })
 }
 
 /// The answers GKE gives when it is busy or throttling rather than refusing the request:
@@ -457,6 +418,11 @@ fn is_busy(status: StatusCode, code: &str, message: &str) -> bool {
     }
     if status == StatusCode::BAD_REQUEST && code == "FAILED_PRECONDITION" {
         let m = message.to_ascii_lowercase();
+        // A stale fingerprint also says "try again", but only a fresh read can: the
+        // caller reads again, and resending the same request would never succeed.
+        if m.contains("fingerprint") {
+            return false;
+        }
         return m.contains("try again") || m.contains("incompatible operation");
     }
     false

@@ -10,16 +10,17 @@ mod convert;
 mod lock;
 mod wire;
 
-pub use client::{AuthMode, RetryPolicy};
+pub use client::AuthMode;
 
 use async_trait::async_trait;
-use client::Client;
+use client::{Bounds, Client};
+use poolctl_provider::retry::{self, Deadline, PollSchedule, RetryPolicy};
 use poolctl_provider::{
-    CapabilityTable, ClusterInfo, ClusterTarget, ExtraValue, Field, Health, LivePool, PoolSpec,
-    PoolState, PoolUpdate, Progress, Provider, ProviderError, ProviderResult, Scaling,
+    CapabilityTable, ClusterInfo, ClusterTarget, ExtraValue, Field, Health, LivePool, NoProgress,
+    PoolSpec, PoolState, PoolUpdate, Progress, Provider, ProviderError, ProviderResult, Scaling,
 };
 use reqwest::Method;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use wire::{
     Cluster, CreateNodePoolRequest, ListNodePoolsResponse, NodeLabels, NodePool, NodeTaints,
     Operation, SetNodePoolAutoscalingRequest, SetNodePoolSizeRequest, UpdateNodePoolRequest,
@@ -33,29 +34,26 @@ const DEFAULT_COMPUTE_ENDPOINT: &str = "https://compute.googleapis.com";
 /// Tuning that tests and the embedded emulator change; real runs keep the defaults.
 #[derive(Debug, Clone, Copy)]
 pub struct GkeOptions {
+    /// How busy and throttled answers are retried; its `budget` bounds reads.
     pub retry: RetryPolicy,
-    /// First and longest pause between two polls of a running operation.
-    pub poll_first: Duration,
-    pub poll_max: Duration,
-    /// An operation still running after this long is reported as failed to finish.
+    /// The pauses between two polls of a running operation.
+    pub polling: PollSchedule,
+    /// How long a create, update, delete or wait may take in all (its retries, the
+    /// operation and the wait for it) when the caller sets no deadline.
     pub operation_timeout: Duration,
     pub auth: AuthMode,
 }
 
 impl GkeOptions {
-    /// Real GKE operations take minutes: poll gently. An emulator answers in
-    /// milliseconds, so polling it fast keeps the quickstart and the tests quick.
+    /// Real GKE operations take minutes: poll gently ([`PollSchedule::CLOUD`]), for up to
+    /// 60 minutes. An emulator answers in milliseconds, so polling and retrying it fast
+    /// ([`PollSchedule::LOOPBACK`], [`RetryPolicy::LOOPBACK`]) keeps the quickstart and the
+    /// tests quick; 10 minutes per call.
     pub fn for_endpoint(loopback: bool) -> Self {
-        let (poll_first, poll_max) = if loopback {
-            (Duration::from_millis(50), Duration::from_millis(500))
-        } else {
-            (Duration::from_secs(2), Duration::from_secs(15))
-        };
         GkeOptions {
-            retry: RetryPolicy::default(),
-            poll_first,
-            poll_max,
-            operation_timeout: Duration::from_secs(60 * 60),
+            retry: RetryPolicy::for_endpoint(loopback),
+            polling: PollSchedule::for_endpoint(loopback),
+            operation_timeout: Duration::from_secs(if loopback { 10 * 60 } else { 60 * 60 }),
             auth: AuthMode::Auto,
         }
     }
@@ -125,21 +123,58 @@ impl GkeProvider {
         format!("{}/nodePools/{name}", self.cluster_url)
     }
 
-    async fn get_pool(&self, name: &str, progress: &dyn Progress) -> ProviderResult<NodePool> {
+    /// What bounds a read for a plan: no caller deadline, the retry budget.
+    fn read_bounds(&self) -> Bounds<'static> {
+        Bounds {
+            deadline: Deadline::after(self.options.retry.budget),
+            progress: &NoProgress,
+        }
+    }
+
+    /// What bounds a create, update, delete or wait: the caller's deadline, else the
+    /// operation timeout, for the whole call.
+    fn call_bounds<'a>(&self, progress: &'a dyn Progress) -> Bounds<'a> {
+        Bounds {
+            deadline: Deadline::from_progress(progress, self.options.operation_timeout),
+            progress,
+        }
+    }
+
+    async fn get_pool(&self, name: &str, bounds: Bounds<'_>) -> ProviderResult<NodePool> {
         self.client
             .call(
                 &format!("get node pool {name}"),
                 Method::GET,
                 &self.pool_url(name),
                 None::<&()>,
-                progress,
+                bounds,
             )
             .await
     }
 
+    async fn zones(&self, bounds: Bounds<'_>) -> ProviderResult<Vec<String>> {
+        let cluster: Cluster = self
+            .client
+            .call(
+                "get cluster",
+                Method::GET,
+                &self.cluster_url,
+                None::<&()>,
+                bounds,
+            )
+            .await?;
+        let mut zones = cluster.locations;
+        zones.sort();
+        Ok(zones)
+    }
+
     /// Sums the target sizes of a static pool's instance groups. GKE's NodePool has no
     /// live node count, and `initialNodeCount` never moves after creation.
-    async fn static_node_count(&self, pool: &NodePool) -> ProviderResult<Option<u32>> {
+    async fn static_node_count(
+        &self,
+        pool: &NodePool,
+        bounds: Bounds<'_>,
+    ) -> ProviderResult<Option<u32>> {
         if pool.instance_group_urls.is_empty() {
             return Ok(None);
         }
@@ -157,7 +192,7 @@ impl GkeProvider {
                 Method::GET,
                 url,
                 None,
-                &poolctl_provider::NoProgress,
+                bounds,
             )
         }))
         .await?;
@@ -166,21 +201,34 @@ impl GkeProvider {
     }
 
     /// Polls a long-running operation until it is DONE, then reports its error, if any:
-    /// DONE also covers failed and cancelled operations.
+    /// DONE also covers failed and cancelled operations. The operation's name goes to
+    /// the caller's progress while it runs.
     async fn wait(
         &self,
         call: &str,
-        mut operation: Operation,
-        progress: &dyn Progress,
+        operation: Operation,
+        bounds: Bounds<'_>,
     ) -> ProviderResult<()> {
-        let started = Instant::now();
-        let mut delay = self.options.poll_first;
-        let id = operation
-            .name
-            .rsplit('/')
-            .next()
-            .unwrap_or(&operation.name)
-            .to_string();
+        let name = operation.name.clone();
+        retry::tracked(
+            bounds.progress,
+            &name,
+            self.poll(call, &name, operation, bounds),
+        )
+        .await
+    }
+
+    async fn poll(
+        &self,
+        call: &str,
+        name: &str,
+        mut operation: Operation,
+        bounds: Bounds<'_>,
+    ) -> ProviderResult<()> {
+        // Operation names are bare ids in v1; a full resource name works as well.
+        let id = name.rsplit('/').next().unwrap_or(name);
+        let url = format!("{}/operations/{id}", self.location_url);
+        let mut polls = self.options.polling.start();
         loop {
             let detail = operation
                 .status_message
@@ -190,41 +238,28 @@ impl GkeProvider {
                 .map(|d| format!(": {d}"))
                 .unwrap_or_default();
             let kind = operation.operation_type.as_deref().unwrap_or("operation");
-            progress.status(&format!("{} {kind} {id}{detail}", operation.status));
+            bounds
+                .progress
+                .status(&format!("{} {kind} {id}{detail}", operation.status));
             if operation.status == "DONE" {
                 return match operation.error {
                     Some(error) if error.code != 0 || !error.message.is_empty() => {
                         Err(ProviderError::OperationFailed {
                             call: call.to_string(),
-                            operation: id,
+                            operation: name.to_string(),
                             message: error.message,
                         })
                     }
                     _ => Ok(()),
                 };
             }
-            if started.elapsed() > self.options.operation_timeout {
-                return Err(ProviderError::OperationFailed {
-                    call: call.to_string(),
-                    operation: id,
-                    message: format!(
-                        "still {} after {} minutes; it may yet finish, check it before retrying",
-                        operation.status,
-                        started.elapsed().as_secs() / 60
-                    ),
-                });
-            }
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(self.options.poll_max);
+            polls
+                .pause(&bounds.deadline, None)
+                .await
+                .map_err(|_| retry::unfinished(call, name, &operation.status, &bounds.deadline))?;
             operation = self
                 .client
-                .call(
-                    call,
-                    Method::GET,
-                    &format!("{}/operations/{id}", self.location_url),
-                    None::<&()>,
-                    progress,
-                )
+                .call(call, Method::GET, &url, None::<&()>, bounds)
                 .await?;
         }
     }
@@ -235,10 +270,10 @@ impl GkeProvider {
         method: Method,
         url: &str,
         body: Option<&B>,
-        progress: &dyn Progress,
+        bounds: Bounds<'_>,
     ) -> ProviderResult<()> {
-        let operation: Operation = self.client.call(call, method, url, body, progress).await?;
-        self.wait(call, operation, progress).await
+        let operation: Operation = self.client.call(call, method, url, body, bounds).await?;
+        self.wait(call, operation, bounds).await
     }
 
     async fn put(
@@ -246,14 +281,14 @@ impl GkeProvider {
         name: &str,
         what: &str,
         body: UpdateNodePoolRequest,
-        progress: &dyn Progress,
+        bounds: Bounds<'_>,
     ) -> ProviderResult<()> {
         self.mutate(
             &format!("update {what} of node pool {name}"),
             Method::PUT,
             &self.pool_url(name),
             Some(&body),
-            progress,
+            bounds,
         )
         .await
     }
@@ -262,7 +297,7 @@ impl GkeProvider {
         &self,
         name: &str,
         scaling: Scaling,
-        progress: &dyn Progress,
+        bounds: Bounds<'_>,
     ) -> ProviderResult<()> {
         let url = self.pool_url(name);
         match scaling {
@@ -275,12 +310,12 @@ impl GkeProvider {
                     Method::POST,
                     &format!("{url}:setAutoscaling"),
                     Some(&body),
-                    progress,
+                    bounds,
                 )
                 .await
             }
             Scaling::Fixed { nodes } => {
-                let live = self.get_pool(name, progress).await?;
+                let live = self.get_pool(name, bounds).await?;
                 if live.autoscaling.as_ref().is_some_and(|a| a.enabled) {
                     let body = SetNodePoolAutoscalingRequest {
                         autoscaling: wire::NodePoolAutoscaling::default(),
@@ -290,12 +325,12 @@ impl GkeProvider {
                         Method::POST,
                         &format!("{url}:setAutoscaling"),
                         Some(&body),
-                        progress,
+                        bounds,
                     )
                     .await?;
                 }
                 let zones = if live.locations.is_empty() {
-                    self.cluster().await?.zones.len()
+                    self.zones(bounds).await?.len()
                 } else {
                     live.locations.len()
                 };
@@ -307,10 +342,44 @@ impl GkeProvider {
                     Method::POST,
                     &format!("{url}:setSize"),
                     Some(&body),
-                    progress,
+                    bounds,
                 )
                 .await
             }
+        }
+    }
+}
+
+impl GkeProvider {
+    /// Polls the pool while it is busy with an operation (another client's, or one whose
+    /// answer was lost), then reports its health; `None` when it does not exist.
+    async fn wait_while_busy(
+        &self,
+        name: &str,
+        bounds: Bounds<'_>,
+    ) -> ProviderResult<Option<Health>> {
+        let mut polls = self.options.polling.start();
+        loop {
+            let pool = match self.get_pool(name, bounds).await {
+                Ok(pool) => pool,
+                Err(ProviderError::Api { status: 404, .. }) => return Ok(None),
+                Err(err) => return Err(err),
+            };
+            let health = convert::health_from_wire(&pool);
+            if health.state != PoolState::Busy {
+                return Ok(Some(health));
+            }
+            bounds
+                .progress
+                .status(&format!("waiting: the pool is busy ({health})"));
+            polls.pause(&bounds.deadline, None).await.map_err(|_| {
+                retry::unfinished(
+                    &format!("wait for node pool {name}"),
+                    "(another client's)",
+                    &health.to_string(),
+                    &bounds.deadline,
+                )
+            })?;
         }
     }
 }
@@ -338,25 +407,14 @@ impl Provider for GkeProvider {
     }
 
     async fn cluster(&self) -> ProviderResult<ClusterInfo> {
-        let cluster: Cluster = self
-            .client
-            .call(
-                "get cluster",
-                Method::GET,
-                &self.cluster_url,
-                None::<&()>,
-                &poolctl_provider::NoProgress,
-            )
-            .await?;
-        let mut zones = cluster.locations;
-        zones.sort();
         Ok(ClusterInfo {
-            zones,
+            zones: self.zones(self.read_bounds()).await?,
             location: None,
         })
     }
 
     async fn list_pools(&self) -> ProviderResult<Vec<LivePool>> {
+        let bounds = self.read_bounds();
         let list: ListNodePoolsResponse = self
             .client
             .call(
@@ -364,7 +422,7 @@ impl Provider for GkeProvider {
                 Method::GET,
                 &format!("{}/nodePools", self.cluster_url),
                 None::<&()>,
-                &poolctl_provider::NoProgress,
+                bounds,
             )
             .await?;
         // Static pools need their instance groups read for a size; those reads go out
@@ -374,7 +432,7 @@ impl Provider for GkeProvider {
             if autoscaled {
                 Ok(None)
             } else {
-                self.static_node_count(pool).await
+                self.static_node_count(pool, bounds).await
             }
         }))
         .await?;
@@ -393,8 +451,9 @@ impl Provider for GkeProvider {
     }
 
     async fn create_pool(&self, spec: &PoolSpec, progress: &dyn Progress) -> ProviderResult<()> {
+        let bounds = self.call_bounds(progress);
         let zones = if spec.zones.is_empty() {
-            self.cluster().await?.zones
+            self.zones(bounds).await?
         } else {
             spec.zones.clone()
         };
@@ -409,16 +468,16 @@ impl Provider for GkeProvider {
             // exist already, so look before sending it again.
             match self
                 .client
-                .call_once::<_, Operation>(&call, Method::POST, &url, Some(&body), progress)
+                .call_once::<_, Operation>(&call, Method::POST, &url, Some(&body), bounds)
                 .await
             {
-                Ok(operation) => return self.wait(&call, operation, progress).await,
+                Ok(operation) => return self.wait(&call, operation, bounds).await,
                 Err(ProviderError::AnswerLost { message, .. }) => {
                     lost += 1;
                     progress.status(&format!(
                         "the answer to the create was lost ({message}); looking for the pool"
                     ));
-                    match self.wait_for_pool(&spec.name, progress).await? {
+                    match self.wait_while_busy(&spec.name, bounds).await? {
                         Some(health) if health.state == PoolState::Failed => {
                             return Err(ProviderError::OperationFailed {
                                 call,
@@ -431,7 +490,7 @@ impl Provider for GkeProvider {
                             return Err(ProviderError::RetriesExhausted {
                                 call,
                                 attempts: lost,
-                                seconds: 0,
+                                seconds: bounds.deadline.elapsed().as_secs(),
                                 last: message,
                             })
                         }
@@ -449,8 +508,9 @@ impl Provider for GkeProvider {
         updates: &[PoolUpdate],
         progress: &dyn Progress,
     ) -> ProviderResult<()> {
+        let bounds = self.call_bounds(progress);
         if let [PoolUpdate::Scaling(scaling)] = updates {
-            return self.set_scaling(name, *scaling, progress).await;
+            return self.set_scaling(name, *scaling, bounds).await;
         }
         let mut body = UpdateNodePoolRequest::default();
         let mut what = Vec::new();
@@ -520,7 +580,7 @@ impl Provider for GkeProvider {
         if what.is_empty() {
             return Ok(());
         }
-        self.put(name, &what.join(", "), body, progress).await
+        self.put(name, &what.join(", "), body, bounds).await
     }
 
     async fn wait_for_pool(
@@ -528,32 +588,7 @@ impl Provider for GkeProvider {
         name: &str,
         progress: &dyn Progress,
     ) -> ProviderResult<Option<Health>> {
-        let started = Instant::now();
-        let mut delay = self.options.poll_first;
-        loop {
-            let pool = match self.get_pool(name, progress).await {
-                Ok(pool) => pool,
-                Err(ProviderError::Api { status: 404, .. }) => return Ok(None),
-                Err(err) => return Err(err),
-            };
-            let health = convert::health_from_wire(&pool);
-            if health.state != PoolState::Busy {
-                return Ok(Some(health));
-            }
-            if started.elapsed() > self.options.operation_timeout {
-                return Err(ProviderError::OperationFailed {
-                    call: format!("wait for node pool {name}"),
-                    operation: "(another client's)".to_string(),
-                    message: format!(
-                        "the pool is still {health} after {} minutes",
-                        started.elapsed().as_secs() / 60
-                    ),
-                });
-            }
-            progress.status(&format!("waiting: the pool is busy ({health})"));
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(self.options.poll_max);
-        }
+        self.wait_while_busy(name, self.call_bounds(progress)).await
     }
 
     async fn delete_pool(&self, name: &str, progress: &dyn Progress) -> ProviderResult<()> {
@@ -563,7 +598,7 @@ impl Provider for GkeProvider {
                 Method::DELETE,
                 &self.pool_url(name),
                 None::<&()>,
-                progress,
+                self.call_bounds(progress),
             )
             .await;
         match deleted {

@@ -8,21 +8,17 @@
 //! and nothing is written; the write starts again from a fresh read. A label written by someone
 //! else is therefore never lost. The call returns an Operation (`SET_LABELS`), which is waited for.
 //!
-//! The refusal says "try again", which the client's retry loop takes for GKE's "busy, try
-//! again" answer and would resend unchanged, with the same stale fingerprint, until its budget
-//! ran out. The write therefore goes through a client of its own that retries nothing, and this
-//! module decides: a fingerprint mismatch is read again at once, a busy answer waits with
-//! backoff and jitter, within the provider's retry budget.
+//! The refusal says "try again", but resending it as it was would meet the same stale
+//! fingerprint: the client does not take it for GKE's "busy" answer, and this module
+//! starts again from a fresh read, within the provider's retry budget.
 
-use crate::client::{Client, RetryPolicy};
 use crate::wire::Operation;
 use crate::GkeProvider;
-use backon::{BackoffBuilder, ExponentialBuilder};
+use poolctl_provider::retry::{self, Attempt};
 use poolctl_provider::{NoProgress, ProviderError, ProviderResult, LOCK_KEY_PREFIX};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
 
 /// The parts of a Cluster that the lock reads.
 #[derive(Debug, Default, Deserialize)]
@@ -79,7 +75,7 @@ impl GkeProvider {
                 Method::GET,
                 &self.cluster_url,
                 None::<&()>,
-                &NoProgress,
+                self.read_bounds(),
             )
             .await
     }
@@ -91,85 +87,48 @@ impl GkeProvider {
         call: &str,
         change: impl Fn(&mut BTreeMap<String, String>) -> bool,
     ) -> ProviderResult<()> {
-        let loopback = poolctl_http::is_loopback(&self.cluster_url);
-        let retry = self.options.retry;
-        let once = Client::new(
-            self.options.auth.sends_credentials(loopback),
-            RetryPolicy {
-                budget: Duration::ZERO,
-                ..retry
-            },
-        )?;
         let url = format!("{}:setResourceLabels", self.cluster_url);
-        let started = Instant::now();
-        let mut delays = ExponentialBuilder::default()
-            .with_min_delay(retry.first_delay)
-            .with_max_delay(retry.max_delay)
-            .with_jitter()
-            .without_max_times()
-            .build();
-        let mut attempts = 0u32;
-        loop {
-            attempts += 1;
-            let current = self.cluster_labels(call).await?;
-            let mut labels = current.resource_labels;
-            if !change(&mut labels) {
-                return Ok(());
-            }
-            let body = SetLabelsRequest {
-                resource_labels: labels,
-                label_fingerprint: current.label_fingerprint,
-            };
-            let sent = once
-                .call::<_, Operation>(call, Method::POST, &url, Some(&body), &NoProgress)
-                .await;
-            let last = match sent {
-                Ok(operation) => return self.wait(call, operation, &NoProgress).await,
-                Err(err) if is_fingerprint_mismatch(&err) => {
-                    tracing::info!("{call}: the labels changed meanwhile; reading them again");
-                    continue_after(started, retry.budget, call, attempts, err, Duration::ZERO)?;
-                    continue;
+        let bounds = self.read_bounds();
+        let change = &change;
+        let url = &url;
+        retry::run(
+            call,
+            &self.options.retry,
+            &bounds.deadline,
+            &NoProgress,
+            |_| async move {
+                let current = match self.cluster_labels(call).await {
+                    Ok(current) => current,
+                    Err(err) => return Attempt::Fail(err),
+                };
+                let mut labels = current.resource_labels;
+                if !change(&mut labels) {
+                    return Attempt::Done(());
                 }
-                Err(ProviderError::RetriesExhausted { last, .. }) => last,
-                Err(err) => return Err(err),
-            };
-            // Busy or throttled: wait, then start again from a fresh read.
-            let delay = delays.next().unwrap_or(retry.max_delay);
-            let busy = ProviderError::RetriesExhausted {
-                call: call.to_string(),
-                attempts,
-                seconds: started.elapsed().as_secs(),
-                last: last.clone(),
-            };
-            continue_after(started, retry.budget, call, attempts, busy, delay)?;
-            tracing::warn!("{call}: retrying in {:.1}s: {last}", delay.as_secs_f64());
-            tokio::time::sleep(delay).await;
-        }
+                let body = SetLabelsRequest {
+                    resource_labels: labels,
+                    label_fingerprint: current.label_fingerprint,
+                };
+                let sent = self
+                    .client
+                    .call::<_, Operation>(call, Method::POST, url, Some(&body), bounds)
+                    .await;
+                match sent {
+                    Ok(operation) => match self.wait(call, operation, bounds).await {
+                        Ok(()) => Attempt::Done(()),
+                        Err(err) => Attempt::Fail(err),
+                    },
+                    Err(err) if is_fingerprint_mismatch(&err) => Attempt::Retry {
+                        reason: "the cluster's labels changed meanwhile; reading them again"
+                            .into(),
+                        retry_after: None,
+                    },
+                    Err(err) => Attempt::Fail(err),
+                }
+            },
+        )
+        .await
     }
-}
-
-/// Whether there is time for another attempt after `delay`; the error to report if not.
-fn continue_after(
-    started: Instant,
-    budget: Duration,
-    call: &str,
-    attempts: u32,
-    err: ProviderError,
-    delay: Duration,
-) -> ProviderResult<()> {
-    if started.elapsed() + delay <= budget {
-        return Ok(());
-    }
-    let last = match err {
-        ProviderError::RetriesExhausted { last, .. } => last,
-        other => other.to_string(),
-    };
-    Err(ProviderError::RetriesExhausted {
-        call: call.to_string(),
-        attempts,
-        seconds: started.elapsed().as_secs(),
-        last,
-    })
 }
 
 /// GKE's refusal of a stale `labelFingerprint`, whether the client reported it as an error or,

@@ -1,13 +1,17 @@
 //! The GKE provider's error paths, proven against the emulator's fault injection: retries
 //! that give up at their deadline, an endpoint that does not answer, server errors and
 //! conflicts retried, a create whose answer was lost (never created twice), Retry-After,
-//! an operation read that fails, an operation that never ends, and an operation without
-//! a status.
+//! an operation read that fails, an operation that never ends, an operation without
+//! a status, the caller's deadline and the operation ids reported to the caller.
 
 use poolctl_emulator::{EmulatorConfig, Fault, FaultKind, RunningEmulator};
-use poolctl_gke::{AuthMode, GkeOptions, GkeProvider, RetryPolicy};
-use poolctl_provider::{ClusterTarget, NoProgress, PoolSpec, Provider, ProviderError, Scaling};
+use poolctl_gke::{AuthMode, GkeOptions, GkeProvider};
+use poolctl_provider::retry::{PollSchedule, RetryPolicy};
+use poolctl_provider::{
+    ClusterTarget, NoProgress, PoolSpec, Progress, Provider, ProviderError, Scaling,
+};
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 async fn emulator(polls: u32) -> RunningEmulator {
@@ -26,10 +30,14 @@ fn options() -> GkeOptions {
         retry: RetryPolicy {
             first_delay: Duration::from_millis(10),
             max_delay: Duration::from_millis(50),
+            retry_after_cap: Duration::from_secs(2),
             budget: Duration::from_secs(1),
         },
-        poll_first: Duration::from_millis(5),
-        poll_max: Duration::from_millis(20),
+        polling: PollSchedule {
+            first: Duration::from_millis(5),
+            min: Duration::from_millis(5),
+            max: Duration::from_millis(20),
+        },
         operation_timeout: Duration::from_secs(5),
         auth: AuthMode::None,
     }
@@ -267,7 +275,10 @@ async fn an_operation_that_never_ends_stops_at_the_deadline_with_bounded_polls()
         "{text}"
     );
     assert!(text.contains("still RUNNING"), "{text}");
-    assert!(text.contains("it may yet finish"), "{text}");
+    assert!(
+        text.contains("it may still be running in the cloud"),
+        "{text}"
+    );
     // 300 ms of polls that back off from 5 ms to 20 ms: a few dozen at most.
     let polls = count(&emu, "GET", "").saturating_sub(1);
     assert!(polls <= 30, "{polls} polls");
@@ -297,5 +308,173 @@ async fn an_operation_without_a_status_is_an_error_not_a_wait() {
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "not a poll until the deadline"
+    );
+}
+
+/// A caller that gives a deadline and records what the provider reports.
+struct Caller {
+    deadline: Option<Instant>,
+    events: Mutex<Vec<String>>,
+}
+
+impl Caller {
+    fn within(limit: Duration) -> Self {
+        Caller {
+            deadline: Some(Instant::now() + limit),
+            events: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn events(&self) -> Vec<String> {
+        self.events.lock().expect("events").clone()
+    }
+}
+
+impl Progress for Caller {
+    fn status(&self, message: &str) {
+        self.events
+            .lock()
+            .expect("events")
+            .push(format!("status {message}"));
+    }
+
+    fn operation(&self, id: &str) {
+        self.events
+            .lock()
+            .expect("events")
+            .push(format!("start {id}"));
+    }
+
+    fn operation_ended(&self, id: &str) {
+        self.events
+            .lock()
+            .expect("events")
+            .push(format!("end {id}"));
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+}
+
+#[tokio::test]
+async fn the_callers_deadline_ends_the_wait_naming_the_operation_still_running() {
+    let emu = emulator(1_000_000).await;
+    // The provider's own timeout is long: only the caller's deadline can end this.
+    let gke = provider(
+        &emu.endpoint(),
+        GkeOptions {
+            operation_timeout: Duration::from_secs(600),
+            ..options()
+        },
+    );
+    let caller = Caller::within(Duration::from_millis(400));
+    let started = Instant::now();
+    let err = gke
+        .create_pool(&spec("a"), &caller)
+        .await
+        .expect_err("the deadline passes first");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    let events = caller.events();
+    let id = events
+        .iter()
+        .find_map(|e| e.strip_prefix("start "))
+        .expect("the operation was reported")
+        .to_string();
+    assert!(!id.is_empty());
+    match &err {
+        ProviderError::OperationFailed { operation, .. } => assert_eq!(operation, &id),
+        other => panic!("expected OperationFailed, got {other:?}"),
+    }
+    let text = err.to_string();
+    assert!(text.contains(&id), "{text}");
+    assert!(text.contains("may still be running in the cloud"), "{text}");
+    assert_eq!(
+        events.iter().filter(|e| e.starts_with("start ")).count(),
+        1,
+        "{events:?}"
+    );
+    assert_eq!(events.last(), Some(&format!("end {id}")), "{events:?}");
+}
+
+#[tokio::test]
+async fn an_operation_is_reported_by_its_name_from_start_to_end() {
+    let emu = emulator(3).await;
+    let gke = provider(&emu.endpoint(), options());
+    let caller = Caller::within(Duration::from_secs(30));
+    gke.create_pool(&spec("a"), &caller).await.expect("created");
+    gke.delete_pool("a", &caller).await.expect("deleted");
+    let events = caller.events();
+    let operations: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e.strip_prefix("start "))
+        .collect();
+    assert_eq!(operations.len(), 2, "{events:?}");
+    assert_ne!(operations[0], operations[1]);
+    for id in &operations {
+        assert!(
+            emu.requests()
+                .iter()
+                .any(|r| r.method == "GET" && r.path.ends_with(&format!("/operations/{id}"))),
+            "{id} is the name that GKE polls answer to"
+        );
+        let start = events.iter().position(|e| e == &format!("start {id}"));
+        let end = events.iter().position(|e| e == &format!("end {id}"));
+        assert!(start < end && end.is_some(), "{events:?}");
+    }
+}
+
+#[tokio::test]
+async fn busy_retries_stop_at_the_callers_deadline() {
+    let emu = emulator(1).await;
+    emu.inject_fault(fault(
+        "POST",
+        "/nodePools",
+        0,
+        FaultKind::Http {
+            status: 400,
+            grpc_status: "FAILED_PRECONDITION".into(),
+            message: "Operation operation-9 is currently upgrading cluster analytics. Please \
+                      wait and try again once it is done."
+                .into(),
+            retry_after_seconds: None,
+            code: None,
+        },
+    ));
+    let gke = provider(
+        &emu.endpoint(),
+        GkeOptions {
+            operation_timeout: Duration::from_secs(600),
+            ..options()
+        },
+    );
+    let caller = Caller::within(Duration::from_millis(300));
+    let started = Instant::now();
+    let err = gke
+        .create_pool(&spec("a"), &caller)
+        .await
+        .expect_err("gives up");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    let text = err.to_string();
+    assert!(
+        matches!(err, ProviderError::RetriesExhausted { .. }),
+        "{text}"
+    );
+    assert!(text.contains("Please wait and try again"), "{text}");
+    assert!(
+        caller
+            .events()
+            .iter()
+            .any(|e| e.starts_with("status cloud busy, retrying in ")),
+        "{:?}",
+        caller.events()
     );
 }

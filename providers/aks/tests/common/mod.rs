@@ -8,7 +8,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use poolctl_aks::{AksOptions, AksProvider, AuthMode, Pacing, RetryPolicy};
+use poolctl_aks::{AksOptions, AksProvider, AuthMode};
+use poolctl_provider::retry::{PollSchedule, RetryPolicy};
 use poolctl_provider::{ClusterTarget, Progress};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -175,16 +176,16 @@ pub fn options() -> AksOptions {
         retry: RetryPolicy {
             first_delay: Duration::from_millis(10),
             max_delay: Duration::from_millis(50),
-            budget: Duration::from_secs(5),
             retry_after_cap: Duration::from_secs(2),
+            budget: Duration::from_secs(5),
         },
-        polling: Pacing {
+        polling: PollSchedule {
             first: Duration::from_millis(10),
             min: Duration::from_millis(5),
             // Retry-After: 1 is honoured as given.
             max: Duration::from_secs(1),
-            timeout: Duration::from_secs(10),
         },
+        operation_timeout: Duration::from_secs(10),
         auth: AuthMode::None,
         credential: None,
     }
@@ -251,18 +252,56 @@ pub fn spot_pool(name: &str, etag: &str) -> Value {
     pool
 }
 
-/// Collects what the provider reports while it waits.
+/// Collects what the provider reports while it waits, and gives it a deadline when
+/// asked to.
 #[derive(Default)]
-pub struct Recorder(pub Mutex<Vec<String>>);
+pub struct Recorder {
+    pub statuses: Mutex<Vec<String>>,
+    /// `start ID` and `end ID`, in order.
+    pub operations: Mutex<Vec<String>>,
+    pub deadline: Option<Instant>,
+}
 
 impl Progress for Recorder {
     fn status(&self, message: &str) {
-        self.0.lock().expect("progress").push(message.to_string());
+        self.statuses
+            .lock()
+            .expect("progress")
+            .push(message.to_string());
+    }
+
+    fn operation(&self, id: &str) {
+        self.operations
+            .lock()
+            .expect("progress")
+            .push(format!("start {id}"));
+    }
+
+    fn operation_ended(&self, id: &str) {
+        self.operations
+            .lock()
+            .expect("progress")
+            .push(format!("end {id}"));
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        self.deadline
     }
 }
 
 impl Recorder {
+    pub fn within(limit: Duration) -> Self {
+        Recorder {
+            deadline: Some(Instant::now() + limit),
+            ..Recorder::default()
+        }
+    }
+
     pub fn messages(&self) -> Vec<String> {
-        self.0.lock().expect("progress").clone()
+        self.statuses.lock().expect("progress").clone()
+    }
+
+    pub fn operations(&self) -> Vec<String> {
+        self.operations.lock().expect("progress").clone()
     }
 }
