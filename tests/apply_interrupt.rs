@@ -118,7 +118,7 @@ fn a_second_sigint_exits_at_once_and_names_the_running_operation() {
         .find(|r| r.method == "GET" && r.path.contains("/operations/"))
         .and_then(|r| r.path.rsplit('/').next().map(str::to_string))
         .expect("an operation id");
-    assert!(err.contains(&format!("+ core: ")), "{err}");
+    assert!(err.contains("+ core: "), "{err}");
     assert!(err.contains(&operation), "{operation} not named in:\n{err}");
 
     // The operation goes on in the cloud; once it is done, apply creates only the rest.

@@ -45,7 +45,7 @@ pub struct Counts {
 }
 
 impl Counts {
-    pub fn add(self, other: Counts) -> Counts {
+    pub fn plus(self, other: Counts) -> Counts {
         Counts {
             created: self.created + other.created,
             updated: self.updated + other.updated,

@@ -284,7 +284,7 @@ pub async fn run(args: ApplyArgs, mode: Mode) -> u8 {
     }
     let total = reports
         .iter()
-        .fold(Counts::default(), |sum, r| sum.add(r.report.counts()));
+        .fold(Counts::default(), |sum, r| sum.plus(r.report.counts()));
     if fleet {
         let failed = reports.iter().filter(|r| !r.succeeded()).count();
         say!(
@@ -736,7 +736,7 @@ fn print_json(ready: &[Ready], reports: &[ClusterOutcome], interrupted: bool) {
         interrupted,
         summary: clusters
             .iter()
-            .fold(Counts::default(), |sum, c| sum.add(c.summary)),
+            .fold(Counts::default(), |sum, c| sum.plus(c.summary)),
         clusters,
     };
     match serde_json::to_string_pretty(&document) {
