@@ -6,7 +6,8 @@
 mod common;
 
 use common::{
-    finish, gke_blueprint, poolctl, spawn_poolctl, stdout_of, Emu, Workspace, ANALYTICS_POOLS,
+    finish, gke_blueprint, poolctl, spawn_poolctl, stderr_of, stdout_of, Emu, Workspace,
+    ANALYTICS_POOLS,
 };
 use std::process::Child;
 use std::time::{Duration, Instant};
@@ -112,17 +113,33 @@ fn a_second_sigint_exits_at_once_and_names_the_running_operation() {
         err.contains("Exiting at once. These cloud operations are still running:"),
         "{err}"
     );
+    // The core pool's create answered with its operation, which is still running.
     let operation = emu
         .requests()
         .iter()
-        .find(|r| r.method == "GET" && r.path.contains("/operations/"))
-        .and_then(|r| r.path.rsplit('/').next().map(str::to_string))
+        .find(|r| r.method == "POST" && r.path.ends_with("/nodePools"))
+        .and_then(|r| r.response.as_ref())
+        .and_then(|answer| answer["name"].as_str().map(str::to_string))
         .expect("an operation id");
     assert!(err.contains("+ core: "), "{err}");
     assert!(err.contains(&operation), "{operation} not named in:\n{err}");
 
-    // The operation goes on in the cloud; once it is done, apply creates only the rest.
+    // The operation goes on in the cloud, and the lock of the apply that was cut short
+    // stays: the next apply is refused until someone breaks it.
     std::thread::sleep(Duration::from_millis(4500));
+    let out = ws
+        .poolctl(&["apply", "--auto-approve"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr_of(&out).contains("the cluster is locked by"),
+        "{}",
+        stderr_of(&out)
+    );
+    let out = ws.poolctl(&["unlock", "--force"]).output().expect("runs");
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    // Once the operation is done, apply creates only the rest.
     let out = poolctl()
         .current_dir(ws.dir.path())
         .args(["apply", "--auto-approve", "-f"])

@@ -398,7 +398,9 @@ async fn apply_cluster(
         wait: settings.lock_wait,
     };
     let name = plan.cluster.clone();
-    let on_wait = move |holder: &lock::LockHolder| {
+    let waited = std::sync::atomic::AtomicBool::new(false);
+    let on_wait = |holder: &lock::LockHolder| {
+        waited.store(true, std::sync::atomic::Ordering::Relaxed);
         tracing::warn!(
             "cluster {name} is locked by {} (key {}); waiting",
             holder.holder,
@@ -414,14 +416,19 @@ async fn apply_cluster(
             return outcome(ApplyReport::none_attempted(plan, skipped), Some(line));
         }
     };
-    // Another run may have changed the cluster between this plan and this lock (it held
-    // the lock meanwhile, or finished just before): the plan is then not the one to run.
-    let changed = match provider.list_pools().await {
-        Ok(live) => live_staleness(&cluster.planned_from, plan, &live)
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>(),
-        Err(err) => vec![format!("its pools could not be read again: {err}")],
+    // When another run held the lock, it most likely changed the cluster since this plan
+    // was made: the plan is then not the one to run. (A pool changed by hand is caught
+    // pool by pool, by the providers' preconditions and conflict answers.)
+    let changed = if !waited.load(std::sync::atomic::Ordering::Relaxed) {
+        Vec::new()
+    } else {
+        match provider.list_pools().await {
+            Ok(live) => live_staleness(&cluster.planned_from, plan, &live)
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            Err(err) => vec![format!("its pools could not be read again: {err}")],
+        }
     };
     if !changed.is_empty() {
         let line = format!(

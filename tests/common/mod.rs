@@ -115,13 +115,23 @@ impl Emu {
         self.mutations().into_iter().skip(before).collect()
     }
 
-    /// Requests that change something (everything but GET).
+    /// Requests that change pools (everything but GET, and but the writes of the cluster
+    /// lock's records, which tests/apply_lock.rs and tests/cluster_lock.rs look at).
     pub fn mutations(&self) -> Vec<poolctl_emulator::RecordedRequest> {
         self.requests()
             .into_iter()
-            .filter(|r| r.method != "GET")
+            .filter(|r| r.method != "GET" && !is_lock_request(r))
             .collect()
     }
+}
+
+/// Whether a request reads or writes the cluster lock's records: GKE's cluster labels,
+/// the ARM tags of an AKS cluster, or the tags of an EKS cluster's ARN.
+pub fn is_lock_request(r: &poolctl_emulator::RecordedRequest) -> bool {
+    let path = r.path.replace("%3A", ":").replace("%2F", "/");
+    path.ends_with(":setResourceLabels")
+        || path.contains("/providers/Microsoft.Resources/tags/")
+        || (path.starts_with("/tags/") && path.contains(":cluster/"))
 }
 
 /// A temporary folder holding one blueprint.

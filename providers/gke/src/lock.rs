@@ -119,8 +119,7 @@ impl GkeProvider {
                         Err(err) => Attempt::Fail(err),
                     },
                     Err(err) if is_fingerprint_mismatch(&err) => Attempt::Retry {
-                        reason: "the cluster's labels changed meanwhile; reading them again"
-                            .into(),
+                        reason: "the cluster's labels changed meanwhile; reading them again".into(),
                         retry_after: None,
                     },
                     Err(err) => Attempt::Fail(err),

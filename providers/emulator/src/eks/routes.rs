@@ -321,7 +321,17 @@ fn tags(
     };
     match method {
         "GET" => from_result(
-            shared.with_eks(|model, _| model.list_tags(arn).map(|tags| json!({"tags": tags}))),
+            // The model's TagMap holds at least one entry: a resource without tags is
+            // answered without the member, as EKS does for a node group.
+            shared.with_eks(|model, _| {
+                model.list_tags(arn).map(|tags| {
+                    if tags.is_empty() {
+                        json!({})
+                    } else {
+                        json!({"tags": tags})
+                    }
+                })
+            }),
         ),
         "POST" => {
             let body = match parse_body("TagResource", body) {
