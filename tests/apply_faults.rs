@@ -4,8 +4,7 @@
 //! and updates whose operations end failed, and each cloud's conflict answer on creates and
 //! updates (GKE's 400 FAILED_PRECONDITION "incompatible operation", AKS's 409
 //! OperationNotAllowed, EKS's 409 ResourceInUseException), injected into one emulator that
-//! every test shares, each test on a cluster of its own. A test that finds a provider bug is
-//! ignored with the bug in its reason.
+//! every test shares, each test on a cluster of its own.
 //!
 //! Every faulted `poolctl apply --auto-approve` is held to the same promises, read from the
 //! emulator's request log and state:
@@ -459,13 +458,7 @@ scenarios! {
     gke_unavailable_answers_are_retried: Gke, unavailable;
     aks_unavailable_answers_are_retried: Aks, unavailable;
     eks_unavailable_answers_are_retried: Eks, unavailable;
-    #[ignore = "poolctl-gke bug: a create answered 503 three times in a row is given up after \
-        3 tries in about 3 s (LOST_CREATE_ATTEMPTS), reported as `gave up after 3 attempts over \
-        0s`, instead of being retried with backoff within the retry budget (design.md 6)"]
     gke_a_short_outage_is_ridden_out: Gke, outage;
-    #[ignore = "poolctl-aks bug: a create answered 503 three times in a row is given up after \
-        3 tries (LOST_ANSWER_ATTEMPTS), sent again at once after each look with no pause at \
-        all, instead of being retried with backoff within the retry budget (design.md 6)"]
     aks_a_short_outage_is_ridden_out: Aks, outage;
     eks_a_short_outage_is_ridden_out: Eks, outage;
     gke_a_connection_dropped_before_handling_is_retried: Gke, dropped_before_handling;

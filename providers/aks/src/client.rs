@@ -177,6 +177,11 @@ impl Client {
         self.send(&Call::get(what, url), bounds).await?.json(what)
     }
 
+    /// How busy answers are retried.
+    pub(crate) fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
     /// How long a read that no caller deadline bounds keeps retrying.
     pub(crate) fn read_budget(&self) -> Duration {
         self.retry.budget

@@ -44,9 +44,6 @@ use wire::{AgentPoolList, ManagedCluster};
 pub const API_VERSION: &str = "2026-08-01";
 
 const DEFAULT_ENDPOINT: &str = "https://management.azure.com";
-/// Writes whose answer was lost (and which were then found not to have landed) before
-/// giving up.
-const LOST_ANSWER_ATTEMPTS: u32 = 3;
 /// Pages of `agentPools` followed before poolctl suspects a `nextLink` loop (AKS allows
 /// 100 pools per cluster).
 const MAX_PAGES: usize = 1000;
@@ -284,10 +281,16 @@ impl AksProvider {
                     return self.wait_for_own_create(&call, name, bounds).await
                 }
                 // A create is never sent twice blindly: look for the pool first.
-                Err(ProviderError::AnswerLost { message, .. })
-                    if lost + 1 < LOST_ANSWER_ATTEMPTS =>
-                {
+                Err(ProviderError::AnswerLost { message, .. }) => {
                     lost += 1;
+                    retry::again_after_lost(
+                        &call,
+                        self.client.retry_policy(),
+                        &bounds.deadline,
+                        lost,
+                        &message,
+                    )
+                    .await?;
                     bounds.progress.status(&format!(
                         "the answer to the create was lost ({message}); looking for the pool"
                     ));
@@ -362,10 +365,16 @@ impl AksProvider {
                     return lro::wait(&self.client, self.polling, &call, &answer, fallback, bounds)
                         .await;
                 }
-                Err(ProviderError::AnswerLost { message, .. })
-                    if lost + 1 < LOST_ANSWER_ATTEMPTS =>
-                {
+                Err(ProviderError::AnswerLost { message, .. }) => {
                     lost += 1;
+                    retry::again_after_lost(
+                        &call,
+                        self.client.retry_policy(),
+                        &bounds.deadline,
+                        lost,
+                        &message,
+                    )
+                    .await?;
                     bounds.progress.status(&format!(
                         "the answer to the update was lost ({message}); reading the pool"
                     ));
@@ -429,10 +438,16 @@ impl AksProvider {
                         .await;
                 }
                 Err(ProviderError::Api { status: 404, .. }) => return Ok(()),
-                Err(ProviderError::AnswerLost { message, .. })
-                    if lost + 1 < LOST_ANSWER_ATTEMPTS =>
-                {
+                Err(ProviderError::AnswerLost { message, .. }) => {
                     lost += 1;
+                    retry::again_after_lost(
+                        &call,
+                        self.client.retry_policy(),
+                        &bounds.deadline,
+                        lost,
+                        &message,
+                    )
+                    .await?;
                     bounds.progress.status(&format!(
                         "the answer to the delete was lost ({message}); looking for the pool"
                     ));

@@ -186,6 +186,34 @@ pub enum Attempt<T, E> {
 /// whatever the time: a write that must not start late checks [`Deadline::check`] first. `attempt` gets the attempt's
 /// number, from 1. Each retry is reported to `progress` as "cloud busy, retrying in Xs:
 /// reason" and logged as a warning.
+/// Before a write whose answer was lost, and which was then found not to have landed, is
+/// sent again: pauses as a retry would (full jitter, growing with `lost`), or gives up with
+/// [`ProviderError::RetriesExhausted`] when the pause would pass the deadline. A write is
+/// never sent again blindly: the caller looks first.
+pub async fn again_after_lost(
+    call: &str,
+    policy: &RetryPolicy,
+    deadline: &Deadline,
+    lost: u32,
+    last: &str,
+) -> Result<(), ProviderError> {
+    let pause = policy.pause(lost, None);
+    if deadline.passed_after(pause) {
+        return Err(ProviderError::RetriesExhausted {
+            call: call.to_string(),
+            attempts: lost,
+            seconds: deadline.elapsed().as_secs(),
+            last: last.to_string(),
+        });
+    }
+    tracing::warn!(
+        "{call}: the answer was lost and the write did not land; sending it again in {:.1}s",
+        pause.as_secs_f64()
+    );
+    tokio::time::sleep(pause).await;
+    Ok(())
+}
+
 pub async fn run<T, E, F, Fut>(
     call: &str,
     policy: &RetryPolicy,

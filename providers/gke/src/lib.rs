@@ -28,7 +28,6 @@ use wire::{
 
 const DEFAULT_ENDPOINT: &str = "https://container.googleapis.com";
 /// Creates whose answer was lost (and whose pool was then not found) before giving up.
-const LOST_CREATE_ATTEMPTS: u32 = 3;
 const DEFAULT_COMPUTE_ENDPOINT: &str = "https://compute.googleapis.com";
 
 /// Tuning that tests and the embedded emulator change; real runs keep the defaults.
@@ -486,15 +485,16 @@ impl Provider for GkeProvider {
                             })
                         }
                         Some(_) => return Ok(()),
-                        None if lost >= LOST_CREATE_ATTEMPTS => {
-                            return Err(ProviderError::RetriesExhausted {
-                                call,
-                                attempts: lost,
-                                seconds: bounds.deadline.elapsed().as_secs(),
-                                last: message,
-                            })
+                        None => {
+                            retry::again_after_lost(
+                                &call,
+                                &self.options.retry,
+                                &bounds.deadline,
+                                lost,
+                                &message,
+                            )
+                            .await?
                         }
-                        None => tokio::time::sleep(self.options.retry.first_delay * lost).await,
                     }
                 }
                 Err(err) => return Err(err),
