@@ -125,9 +125,11 @@ fn destroy_deletes_what_poolctl_manages_and_never_unmanaged_or_protected_pools()
     let text = stdout_of(&out);
     let err = stderr_of(&out);
     assert!(
-        text.contains("pool core will be deleted"),
+        text.contains("pool core will be deleted: poolctl destroy removes every pool it manages"),
         "the plan is shown first:\n{text}"
     );
+    // System services keep their nodes while anything else goes.
+    assert!(text.contains("4. - core"), "core is deleted last:\n{text}");
     assert!(err.contains("refusing to destroy"), "{err}");
     assert!(err.contains("deletes core pool core"), "{err}");
     assert!(

@@ -4,7 +4,8 @@
 //!
 //! Core pools' creates and updates come first, then the other creates and updates (after
 //! the core ones, whatever became of them: a workload pool does not need a core pool to
-//! be created), then delete-first replacements, then deletes. A pool is deleted only when
+//! be created), then delete-first replacements, then deletes, core pools' last (system
+//! services keep their nodes while anything else runs). A pool is deleted only when
 //! every create and update of its cluster succeeded, so that a half-applied blueprint
 //! loses no capacity; a replacement's old pool, also only once its new pool is ready.
 
@@ -27,6 +28,7 @@ fn rank(step: &Step<'_>) -> u8 {
             }
         }
         StepKind::DeleteThenCreate => 2,
+        StepKind::DeleteReplaced | StepKind::Delete if step.change.core => 4,
         StepKind::DeleteReplaced | StepKind::Delete => 3,
     }
 }

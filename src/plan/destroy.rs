@@ -50,6 +50,9 @@ pub async fn plan_destroy(
     );
     unmanaged.sort();
     plan.unmanaged = unmanaged;
+    for change in &mut plan.changes {
+        change.reason = Some(super::Reason::Destroy);
+    }
     Ok(Destroyed {
         planned: Planned { plan, live },
         protected,

@@ -324,7 +324,10 @@ pub fn diff_pools(
             Action::Replace if !c.creates_beside() => 1,
             _ => 0,
         };
-        (phase, !c.core, c.pool.clone())
+        // Core pools are created first and deleted last: system services keep their
+        // nodes for as long as anything else runs.
+        let core_order = if phase == 2 { c.core } else { !c.core };
+        (phase, core_order, c.pool.clone())
     });
     Plan {
         provider: provider.to_string(),

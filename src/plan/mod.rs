@@ -60,6 +60,8 @@ pub enum Reason {
     Leftover,
     /// The cloud reports the pool failed (its create failed, say): it is created again.
     Failed,
+    /// `poolctl destroy` removes every pool poolctl manages in the cluster.
+    Destroy,
 }
 
 /// One field's change, old and new value as a user reads them.

@@ -244,6 +244,9 @@ fn render_change(out: &mut String, change: &PoolChange, style: Style) {
         (Action::Delete, Some(Reason::NotInBlueprint)) => {
             "will be deleted: it is no longer in the blueprint".to_string()
         }
+        (Action::Delete, Some(Reason::Destroy)) => {
+            "will be deleted: poolctl destroy removes every pool it manages".to_string()
+        }
         (Action::Delete, _) => "will be deleted".to_string(),
         (Action::NoOp, _) => "needs no change".to_string(),
     };

@@ -166,6 +166,8 @@ pub enum ReasonKind {
     /// The cloud reports the pool failed (`health` says how, in its words): it is deleted
     /// and created again (with `replace`, strategy `delete_first`).
     Failed,
+    /// `poolctl destroy` removes every pool poolctl manages in the cluster (with `delete`).
+    Destroy,
 }
 
 /// How a replacement is carried out.
@@ -537,6 +539,10 @@ impl From<&Reason> for ReasonDocument {
             },
             Reason::Failed => ReasonDocument {
                 kind: ReasonKind::Failed,
+                fields: Vec::new(),
+            },
+            Reason::Destroy => ReasonDocument {
+                kind: ReasonKind::Destroy,
                 fields: Vec::new(),
             },
         }

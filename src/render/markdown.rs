@@ -256,6 +256,7 @@ fn what(change: &PoolChange) -> String {
         (Action::Delete, Some(Reason::NotInBlueprint)) => {
             "delete: no longer in the blueprint".to_string()
         }
+        (Action::Delete, Some(Reason::Destroy)) => "delete: poolctl destroy".to_string(),
         (Action::Delete, Some(Reason::Leftover)) => {
             "delete: left over from an interrupted replacement".to_string()
         }
@@ -296,6 +297,9 @@ fn render_details(out: &mut String, change: &PoolChange) {
         }
         (Action::Delete, Some(Reason::NotInBlueprint)) => {
             "will be deleted: it is no longer in the blueprint".to_string()
+        }
+        (Action::Delete, Some(Reason::Destroy)) => {
+            "will be deleted: poolctl destroy removes every pool it manages".to_string()
         }
         (Action::Delete, Some(Reason::Leftover)) => {
             "will be deleted: a newer pool with the same logical name matches the blueprint"
