@@ -36,9 +36,8 @@ impl Timeouts {
                 Some((class, duration)) => (Some(class.trim()), duration.trim()),
                 None => (None, setting.trim()),
             };
-            let duration = parse_duration(duration).map_err(|why| {
-                format!("--timeout {setting}: {why} (write e.g. 45m, 90s, 1h30m)")
-            })?;
+            let duration =
+                parse_duration(duration).map_err(|why| format!("--timeout {setting}: {why}"))?;
             match class {
                 None => {
                     self = Timeouts {
@@ -85,13 +84,14 @@ impl Timeouts {
     }
 }
 
-/// `90s`, `45m`, `2h`, `1h30m`; a bare number is seconds.
+/// `90s`, `45m`, `2h`, `1h30m`. A bare number is refused: `90` could be meant as
+/// minutes, and a GPU pool given 90 seconds would fail for no reason.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     if text.is_empty() {
         return Err("no duration".into());
     }
-    if let Ok(seconds) = text.parse::<u64>() {
-        return Ok(Duration::from_secs(seconds));
+    if text.parse::<u64>().is_ok() {
+        return Err(format!("`{text}` has no unit: write {text}s or {text}m"));
     }
     let mut total = 0u64;
     let mut digits = String::new();
@@ -130,11 +130,11 @@ mod tests {
         assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
         assert_eq!(parse_duration("45m"), Ok(Duration::from_secs(2700)));
         assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
-        assert_eq!(parse_duration("120"), Ok(Duration::from_secs(120)));
+        assert!(parse_duration("120").unwrap_err().contains("120s or 120m"));
         assert!(parse_duration("10x").is_err());
         assert!(parse_duration("m").is_err());
         assert!(parse_duration("0s").is_err());
-        assert!(parse_duration("5").is_ok());
+        assert!(parse_duration("5").is_err());
     }
 
     #[test]

@@ -160,6 +160,14 @@ pub async fn run(args: ApplyArgs, mode: Mode) -> u8 {
             return exit::ERROR;
         }
     }
+    let blueprints = inputs.iter().any(|i| matches!(i, Input::Blueprint(_)));
+    if args.json && !args.auto_approve && blueprints {
+        errln!(
+            "error: --json prints the report on standard output, so there is no prompt: add \
+             --auto-approve, or apply a saved plan"
+        );
+        return exit::ERROR;
+    }
     let emulators = Emulators::default();
     let scope = Scope {
         targets: &args.targets,
@@ -232,13 +240,6 @@ pub async fn run(args: ApplyArgs, mode: Mode) -> u8 {
     }
     let needs_consent = ready.iter().any(|r| !r.reviewed && r.plan.has_changes());
     if needs_consent && !args.auto_approve {
-        if json {
-            errln!(
-                "error: --json prints the report on standard output, so there is no prompt: \
-                 add --auto-approve, or apply a saved plan"
-            );
-            return exit::ERROR;
-        }
         let changing: Vec<&str> = ready
             .iter()
             .filter(|r| r.plan.has_changes())
@@ -318,8 +319,9 @@ fn settings(args: &ApplyArgs) -> Result<Settings, String> {
     let timeouts = Timeouts::default().with(&args.timeouts)?;
     let lock_wait = match args.lock_timeout.trim() {
         "0" | "0s" | "0m" => Duration::ZERO,
-        text => timeouts::parse_duration(text)
-            .map_err(|why| format!("--lock-timeout {text}: {why} (write e.g. 0s, 90s, 10m)"))?,
+        text => {
+            timeouts::parse_duration(text).map_err(|why| format!("--lock-timeout {text}: {why}"))?
+        }
     };
     Ok(Settings {
         timeouts,
