@@ -20,7 +20,17 @@ fn mutations(emu: &Emu) -> usize {
 fn a_second_apply_refuses_while_the_first_holds_the_lock() {
     let emu = Emu::slow(800);
     let ws = Workspace::new(&gke_blueprint(&emu.endpoint(), ANALYTICS_POOLS));
-    let first = spawn_poolctl(&ws, &["apply", "--auto-approve"]);
+    // A CI job names itself as the lock's holder.
+    let mut first = std::process::Command::new(assert_cmd::cargo::cargo_bin("poolctl"));
+    let first = first
+        .current_dir(ws.dir.path())
+        .args(["apply", "--auto-approve", "-f"])
+        .arg(ws.path())
+        .env("POOLCTL_LOCK_HOLDER", "Deploy Prod #1234")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("poolctl starts");
     emu.wait_for_gke_creates(1);
 
     let before = mutations(&emu);
@@ -30,7 +40,10 @@ fn a_second_apply_refuses_while_the_first_holds_the_lock() {
         .expect("runs");
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("the cluster is locked by"), "{err}");
+    assert!(
+        err.contains("the cluster is locked by deploy-prod-1234"),
+        "{err}"
+    );
     assert!(err.contains("ago"), "says since when:\n{err}");
     assert!(err.contains("--lock-timeout"), "says how to wait:\n{err}");
     // The second apply changed no pool; the first, still running, may have.

@@ -261,8 +261,16 @@ impl miette::Diagnostic for LockError {
     }
 }
 
-/// `user@host-pid`, sanitized for a record: who takes the lock, as others will see it.
+/// Who takes the lock, as others will see it, sanitized for a record: `POOLCTL_LOCK_HOLDER`
+/// when set (a CI job names itself: `POOLCTL_LOCK_HOLDER=deploy-prod-1234`), else
+/// `user@host-pid`.
 pub fn default_holder() -> String {
+    if let Some(named) = std::env::var("POOLCTL_LOCK_HOLDER")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+    {
+        return sanitize_holder(&named);
+    }
     let user = ["USER", "USERNAME", "LOGNAME"]
         .iter()
         .find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))

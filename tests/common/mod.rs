@@ -221,6 +221,7 @@ pub fn spawn_poolctl(ws: &Workspace, args: &[&str]) -> std::process::Child {
         .arg("-f")
         .arg(ws.path())
         .env_remove("POOLCTL_GKE_ENDPOINT")
+        .env_remove("POOLCTL_LOCK_HOLDER")
         .env("NO_COLOR", "1")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -248,6 +249,7 @@ pub fn poolctl() -> Command {
     cmd.env_remove("POOLCTL_GKE_ENDPOINT")
         .env_remove("POOLCTL_AKS_ENDPOINT")
         .env_remove("POOLCTL_EKS_ENDPOINT")
+        .env_remove("POOLCTL_LOCK_HOLDER")
         // The EKS tests run on loopback endpoints: no AWS account, no metadata server.
         .env("POOLCTL_EKS_AUTH", "none")
         .env("AWS_EC2_METADATA_DISABLED", "true")
