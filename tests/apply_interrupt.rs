@@ -20,19 +20,6 @@ fn signal(child: &Child, name: &str) {
     assert!(status.success());
 }
 
-fn pool_names(emu: &Emu) -> Vec<String> {
-    let snapshot = emu.emulator.snapshot();
-    let mut names: Vec<String> = snapshot["clusters"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|c| c["nodePools"].as_array().cloned().unwrap_or_default())
-        .filter_map(|p| p["name"].as_str().map(str::to_string))
-        .collect();
-    names.sort();
-    names
-}
-
 #[test]
 fn the_first_sigint_lets_running_operations_finish_and_starts_nothing_new() {
     let emu = Emu::slow(1500);
@@ -61,7 +48,7 @@ fn the_first_sigint_lets_running_operations_finish_and_starts_nothing_new() {
         "{out}"
     );
     assert_eq!(emu.gke_creates(), 1, "nothing was started after the signal");
-    assert_eq!(pool_names(&emu), vec!["core".to_string()]);
+    assert_eq!(emu.gke_pool_names("analytics"), vec!["core".to_string()]);
 
     // The plan reads the truth, and a second apply finishes the job.
     let text = ws.plan_with_changes();

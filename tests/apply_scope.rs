@@ -12,20 +12,6 @@ use common::{
 use poolctl_emulator::{Fault, FaultKind};
 use serde_json::Value;
 
-fn pools_of(emu: &Emu, cluster: &str) -> Vec<String> {
-    let snapshot = emu.emulator.snapshot();
-    let mut names: Vec<String> = snapshot["clusters"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|c| c["name"] == cluster)
-        .flat_map(|c| c["nodePools"].as_array().cloned().unwrap_or_default())
-        .filter_map(|p| p["name"].as_str().map(str::to_string))
-        .collect();
-    names.sort();
-    names
-}
-
 #[test]
 fn target_plans_and_applies_only_the_named_pools_and_says_the_plan_is_partial() {
     let emu = Emu::start();
@@ -92,7 +78,7 @@ fn an_unknown_target_is_refused_with_the_pools_there_are() {
         "{err}"
     );
     assert!(
-        pools_of(&emu, "analytics").is_empty(),
+        emu.gke_pool_names("analytics").is_empty(),
         "nothing was created"
     );
 }
@@ -136,7 +122,11 @@ fn destroy_deletes_what_poolctl_manages_and_never_unmanaged_or_protected_pools()
         err.contains("pool archive (archive) is protected (protect = true) and stays"),
         "{err}"
     );
-    assert_eq!(pools_of(&emu, "analytics").len(), 6, "nothing was deleted");
+    assert_eq!(
+        emu.gke_pool_names("analytics").len(),
+        6,
+        "nothing was deleted"
+    );
 
     let out = ws
         .poolctl(&["destroy", "--auto-approve", "--allow-destroy-core"])
@@ -154,7 +144,7 @@ fn destroy_deletes_what_poolctl_manages_and_never_unmanaged_or_protected_pools()
         text.contains("Unmanaged pools (not created by poolctl; left alone): legacy"),
         "{text}"
     );
-    assert_eq!(pools_of(&emu, "analytics"), vec!["archive", "legacy"]);
+    assert_eq!(emu.gke_pool_names("analytics"), vec!["archive", "legacy"]);
 
     // Destroying again finds nothing to do.
     let out = ws
@@ -183,7 +173,10 @@ fn destroy_with_target_deletes_only_that_pool() {
         stdout_of(&out),
         stderr_of(&out)
     );
-    assert_eq!(pools_of(&emu, "analytics"), vec!["core", "gpu", "highmem"]);
+    assert_eq!(
+        emu.gke_pool_names("analytics"),
+        vec!["core", "gpu", "highmem"]
+    );
 }
 
 #[test]
@@ -206,20 +199,10 @@ fn destroy_refuses_a_saved_plan() {
     );
 }
 
-fn fleet(emu: &Emu, clusters: &[&str]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for name in clusters {
-        let text = gke_blueprint(&emu.endpoint(), ANALYTICS_POOLS)
-            .replace("name = \"analytics\"", &format!("name = \"{name}\""));
-        std::fs::write(dir.path().join(format!("{name}.toml")), text).expect("write");
-    }
-    dir
-}
-
 #[test]
 fn a_fleet_applies_in_one_run_and_one_failure_stops_only_its_own_cluster() {
     let emu = Emu::start();
-    let dir = fleet(&emu, &["dev", "prod", "staging"]);
+    let dir = common::gke_fleet_dir(&emu, &["dev", "prod", "staging"]);
     // The prod cluster's gpu pool ends in failure.
     emu.emulator.inject_fault(Fault {
         method: Some("POST".into()),
@@ -251,7 +234,7 @@ fn a_fleet_applies_in_one_run_and_one_failure_stops_only_its_own_cluster() {
         "{text}"
     );
     for ok in ["dev", "staging"] {
-        assert_eq!(pools_of(&emu, ok).len(), 4, "{ok}");
+        assert_eq!(emu.gke_pool_names(ok).len(), 4, "{ok}");
     }
     // A second run finishes prod only.
     emu.emulator.clear_faults();
@@ -261,7 +244,7 @@ fn a_fleet_applies_in_one_run_and_one_failure_stops_only_its_own_cluster() {
         .output()
         .expect("runs");
     assert!(out.status.success(), "{}", stdout_of(&out));
-    assert_eq!(pools_of(&emu, "prod").len(), 4);
+    assert_eq!(emu.gke_pool_names("prod").len(), 4);
     let out = poolctl()
         .args(["plan", "--detailed-exitcode"])
         .arg(dir.path())

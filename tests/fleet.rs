@@ -3,22 +3,12 @@
 
 mod common;
 
-use common::{poolctl, stderr_of, stdout_of, Emu, ANALYTICS_POOLS};
-
-fn fleet_dir(emu: &Emu, clusters: &[&str]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for name in clusters {
-        let text = common::gke_blueprint(&emu.endpoint(), ANALYTICS_POOLS)
-            .replace("name = \"analytics\"", &format!("name = \"{name}\""));
-        std::fs::write(dir.path().join(format!("{name}.toml")), text).expect("write");
-    }
-    dir
-}
+use common::{poolctl, stderr_of, stdout_of, Emu};
 
 #[test]
 fn a_folder_of_blueprints_is_planned_as_a_fleet() {
     let emu = Emu::start();
-    let dir = fleet_dir(&emu, &["dev", "prod", "staging"]);
+    let dir = common::gke_fleet_dir(&emu, &["dev", "prod", "staging"]);
     let out = poolctl()
         .args(["plan", "--detailed-exitcode", "--parallelism", "3"])
         .arg(dir.path())
@@ -42,7 +32,7 @@ fn a_folder_of_blueprints_is_planned_as_a_fleet() {
 #[test]
 fn one_bad_blueprint_fails_the_run_but_not_the_others() {
     let emu = Emu::start();
-    let dir = fleet_dir(&emu, &["dev", "prod"]);
+    let dir = common::gke_fleet_dir(&emu, &["dev", "prod"]);
     std::fs::write(
         dir.path().join("broken.toml"),
         "[cluster]\nprovider = \"gcp\"\n",
@@ -69,7 +59,7 @@ fn one_bad_blueprint_fails_the_run_but_not_the_others() {
 #[test]
 fn json_output_is_one_document_per_run() {
     let emu = Emu::start();
-    let dir = fleet_dir(&emu, &["dev", "prod"]);
+    let dir = common::gke_fleet_dir(&emu, &["dev", "prod"]);
     let out = poolctl()
         .args(["plan", "--json"])
         .arg(dir.path().join("dev.toml"))
@@ -97,7 +87,7 @@ fn json_output_is_one_document_per_run() {
 #[test]
 fn markdown_output_is_ready_for_a_pull_request() {
     let emu = Emu::start();
-    let dir = fleet_dir(&emu, &["dev"]);
+    let dir = common::gke_fleet_dir(&emu, &["dev"]);
     let out = poolctl()
         .args(["plan", "--markdown", "-f"])
         .arg(dir.path().join("dev.toml"))

@@ -63,17 +63,6 @@ impl Display {
         }
     }
 
-    /// Prints a line above the progress bars (or as a log line).
-    pub fn note(&self, message: &str) {
-        match self {
-            Display::Spinners { multi, .. } => {
-                let _ = multi.println(message);
-            }
-            Display::Lines => print_line("poolctl", message),
-            Display::Quiet => {}
-        }
-    }
-
     /// Starts the display of one operation (`+ core: create`).
     pub fn start(&self, label: String) -> OperationLine {
         match self {

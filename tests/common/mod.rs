@@ -56,6 +56,22 @@ impl Emu {
             .count()
     }
 
+    /// The names of the GKE cluster's pools as the emulated cloud holds them, sorted (read
+    /// from its state, which is no API request).
+    pub fn gke_pool_names(&self, cluster: &str) -> Vec<String> {
+        let snapshot = self.emulator.snapshot();
+        let mut names: Vec<String> = snapshot["clusters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| c["name"] == cluster)
+            .flat_map(|c| c["nodePools"].as_array().cloned().unwrap_or_default())
+            .filter_map(|p| p["name"].as_str().map(str::to_string))
+            .collect();
+        names.sort();
+        names
+    }
+
     /// Waits (at most 30 s) until the emulator has received `n` GKE pool creates.
     pub fn wait_for_gke_creates(&self, n: usize) {
         let started = std::time::Instant::now();
@@ -264,6 +280,17 @@ pub fn applied_workspace(emu: &Emu, pools: &str) -> Workspace {
     let ws = Workspace::new(&gke_blueprint(&emu.endpoint(), pools));
     ws.apply_ok();
     ws
+}
+
+/// A folder of GKE blueprints, one per cluster name, each with the analytics pools.
+pub fn gke_fleet_dir(emu: &Emu, clusters: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for name in clusters {
+        let text = gke_blueprint(&emu.endpoint(), ANALYTICS_POOLS)
+            .replace("name = \"analytics\"", &format!("name = \"{name}\""));
+        std::fs::write(dir.path().join(format!("{name}.toml")), text).expect("write");
+    }
+    dir
 }
 
 /// A GKE blueprint against `endpoint` with the given pool tables appended.

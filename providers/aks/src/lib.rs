@@ -283,14 +283,6 @@ impl AksProvider {
                 // A create is never sent twice blindly: look for the pool first.
                 Err(ProviderError::AnswerLost { message, .. }) => {
                     lost += 1;
-                    retry::again_after_lost(
-                        &call,
-                        self.client.retry_policy(),
-                        &bounds.deadline,
-                        lost,
-                        &message,
-                    )
-                    .await?;
                     bounds.progress.status(&format!(
                         "the answer to the create was lost ({message}); looking for the pool"
                     ));
@@ -300,6 +292,7 @@ impl AksProvider {
                     {
                         return self.wait_for_own_create(&call, name, bounds).await;
                     }
+                    self.before_resend(&call, bounds, lost, &message).await?;
                 }
                 Err(e) => return Err(e),
             }
@@ -367,14 +360,6 @@ impl AksProvider {
                 }
                 Err(ProviderError::AnswerLost { message, .. }) => {
                     lost += 1;
-                    retry::again_after_lost(
-                        &call,
-                        self.client.retry_policy(),
-                        &bounds.deadline,
-                        lost,
-                        &message,
-                    )
-                    .await?;
                     bounds.progress.status(&format!(
                         "the answer to the update was lost ({message}); reading the pool"
                     ));
@@ -403,6 +388,7 @@ impl AksProvider {
                         });
                     }
                     // Unchanged: the update did not land; send it again.
+                    self.before_resend(&call, bounds, lost, &message).await?;
                 }
                 Err(e) => return Err(e),
             }
@@ -440,14 +426,6 @@ impl AksProvider {
                 Err(ProviderError::Api { status: 404, .. }) => return Ok(()),
                 Err(ProviderError::AnswerLost { message, .. }) => {
                     lost += 1;
-                    retry::again_after_lost(
-                        &call,
-                        self.client.retry_policy(),
-                        &bounds.deadline,
-                        lost,
-                        &message,
-                    )
-                    .await?;
                     bounds.progress.status(&format!(
                         "the answer to the delete was lost ({message}); looking for the pool"
                     ));
@@ -467,6 +445,7 @@ impl AksProvider {
                             }
                         }
                     }
+                    self.before_resend(&call, bounds, lost, &message).await?;
                 }
                 Err(e) => return Err(e),
             }
@@ -475,6 +454,25 @@ impl AksProvider {
 }
 
 impl AksProvider {
+    /// Before a write whose answer was lost, and which was then found not to have
+    /// landed, is sent again: a pause, or the end of retries at the call's deadline.
+    async fn before_resend(
+        &self,
+        call: &str,
+        bounds: Bounds<'_>,
+        lost: u32,
+        last: &str,
+    ) -> ProviderResult<()> {
+        retry::again_after_lost(
+            call,
+            self.client.retry_policy(),
+            &bounds.deadline,
+            lost,
+            last,
+        )
+        .await
+    }
+
     /// Polls the pool while it is busy with an operation (another client's, or one whose
     /// answer was lost), then reports its health; `None` when it does not exist.
     async fn wait_while_busy(
